@@ -1,0 +1,24 @@
+// Entry point: sub-commands by name, otherwise the ExaBGP-compatible healthcheck process.
+import { readFile } from 'node:fs/promises';
+import type { CliIo } from './io.js';
+import { runHealthcheck } from './run-healthcheck.js';
+
+const io: CliIo = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+  readFile: (path) => readFile(path, 'utf8'),
+};
+
+type SubCommand = (args: string[], io: CliIo) => Promise<number>;
+
+const SUBCOMMANDS: Record<string, () => Promise<SubCommand>> = {
+  'check-config': async () => (await import('./check-config.js')).checkConfigCommand,
+  convert: async () => (await import('./convert.js')).convertCommand,
+};
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const [first, ...rest] = argv;
+  const sub = first !== undefined ? SUBCOMMANDS[first] : undefined;
+  if (sub) return (await sub())(rest, io);
+  return runHealthcheck(argv);
+}

@@ -1,0 +1,18 @@
+// The reference healthcheck's defaults, shared by every config source.
+import type { Timing } from '../core/service.js';
+
+export const DEFAULT_TIMING: Timing = {
+  interval: 5,
+  fastInterval: 1,
+  timeout: 5,
+  rise: 3,
+  fall: 3,
+  debounce: false,
+  minStateTime: 0,
+  jitter: 0,
+};
+
+export const DEFAULT_METRICS = { UP: 100, DOWN: 1000, DISABLED: 500 } as const;
+export const DEFAULT_INCREASE = 1;
+/** Networks larger than this are refused by `--deaggregate-networks` rather than flooding the API. */
+export const MAX_DEAGGREGATED = 65536;

@@ -1,0 +1,166 @@
+// The ExaBGP process API: lines out on stdout, acks in on stdin, with a bound on every wait.
+import type { Readable, Writable } from 'node:stream';
+import type { Logger } from '../core/logger.js';
+
+export interface ApiOptions {
+  readonly output: Writable;
+  /** ExaBGP's answers; null when nothing is read (no acks, and no way to notice ExaBGP leaving). */
+  readonly input: Readable | null;
+  /** Read one ack (`done` or `error`) after each line. */
+  readonly acks: boolean;
+  readonly ackTimeoutMs: number;
+  readonly log: Logger;
+  /** Told of every ack waited for: its answer, or `timeout`. */
+  readonly onAck?: (answer: 'done' | 'error' | 'timeout') => void;
+}
+
+const MAX_INPUT_LINE = 64 * 1024;
+
+type Waiter = (answer: 'done' | 'error') => void;
+
+/** One writer for every service: lines of concurrent sends never interleave with another's acks. */
+export class ExabgpApi {
+  /** Resolves when ExaBGP closes our stdin (or stdout breaks): ExaBGP is gone. */
+  readonly gone: Promise<void>;
+  private markGone!: () => void;
+  private isGone = false;
+  private readonly waiters: Waiter[] = [];
+  /** Acks still owed for lines whose wait ended early; they are discarded when they arrive. */
+  private owed = 0;
+  private queue: Promise<unknown> = Promise.resolve();
+  private buffer = '';
+
+  constructor(private readonly options: ApiOptions) {
+    this.gone = new Promise((resolve) => {
+      this.markGone = () => {
+        if (this.isGone) return;
+        this.isGone = true;
+        for (const waiter of this.waiters.splice(0)) waiter('error');
+        resolve();
+      };
+    });
+    const { input, output } = options;
+    output.on('error', (error: NodeJS.ErrnoException) => {
+      options.log.warn(`cannot write to ExaBGP (${error.code ?? error.message}): it is gone`);
+      this.markGone();
+    });
+    if (input) {
+      input.setEncoding('utf8');
+      input.on('data', (chunk: string) => this.onData(chunk));
+      input.on('end', () => this.markGone());
+      input.on('close', () => this.markGone());
+      input.on('error', () => this.markGone());
+    }
+  }
+
+  get closed(): boolean {
+    return this.isGone;
+  }
+
+  private onData(chunk: string): void {
+    this.buffer += chunk;
+    let newline: number;
+    while ((newline = this.buffer.indexOf('\n')) !== -1) {
+      const line = this.buffer.slice(0, newline).trim();
+      this.buffer = this.buffer.slice(newline + 1);
+      this.onLine(line);
+    }
+    if (this.buffer.length > MAX_INPUT_LINE) this.buffer = '';
+  }
+
+  private onLine(line: string): void {
+    if (line !== 'done' && line !== 'error') {
+      if (line !== '') this.options.log.debug(`ignoring input from ExaBGP: ${line.slice(0, 200)}`);
+      return;
+    }
+    if (this.owed > 0) {
+      this.owed--;
+      return;
+    }
+    const waiter = this.waiters.shift();
+    if (waiter) waiter(line);
+    else this.options.log.debug(`unexpected '${line}' from ExaBGP`);
+  }
+
+  /**
+   * Writes the lines in order, each followed by its ack when acks are on. Sends are serialised.
+   * An abort stops after the line being written; the ack it owes is then discarded on arrival.
+   */
+  send(lines: readonly string[], signal?: AbortSignal, ackTimeoutMs?: number): Promise<number> {
+    const run = this.queue.then(() => this.sendNow(lines, signal, ackTimeoutMs));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Resolves once every send queued so far has finished. */
+  idle(): Promise<void> {
+    return this.queue.then(() => undefined);
+  }
+
+  private async sendNow(
+    lines: readonly string[],
+    signal?: AbortSignal,
+    ackTimeoutMs = this.options.ackTimeoutMs,
+  ): Promise<number> {
+    let written = 0;
+    for (const line of lines) {
+      if (this.isGone || signal?.aborted) break;
+      const ack = this.options.acks ? this.expectAck() : null;
+      await this.write(`${line}\n`);
+      written++;
+      if (ack) await this.awaitAck(ack, line, ackTimeoutMs, signal);
+    }
+    return written;
+  }
+
+  private expectAck(): { promise: Promise<'done' | 'error'>; waiter: Waiter } {
+    let waiter!: Waiter;
+    const promise = new Promise<'done' | 'error'>((resolve) => {
+      waiter = resolve;
+    });
+    this.waiters.push(waiter);
+    return { promise, waiter };
+  }
+
+  private async awaitAck(
+    ack: { promise: Promise<'done' | 'error'>; waiter: Waiter },
+    line: string,
+    ackTimeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    let onAbort: (() => void) | undefined;
+    const cutShort = new Promise<'timeout' | 'aborted'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), ackTimeoutMs);
+      onAbort = () => resolve('aborted');
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+    const answer = await Promise.race([ack.promise, cutShort]);
+    clearTimeout(timer);
+    if (onAbort) signal?.removeEventListener('abort', onAbort);
+    if (answer === 'timeout' || answer === 'aborted') {
+      const index = this.waiters.indexOf(ack.waiter);
+      if (index !== -1) {
+        this.waiters.splice(index, 1);
+        this.owed++;
+      }
+      if (answer === 'timeout') {
+        this.options.log.warn(
+          `no answer from ExaBGP within ${ackTimeoutMs / 1000} s for: ${line}`,
+        );
+        this.options.onAck?.('timeout');
+      }
+      return;
+    }
+    if (this.isGone) return;
+    this.options.onAck?.(answer);
+    if (answer === 'error') this.options.log.warn(`ExaBGP answered 'error' to: ${line}`);
+  }
+
+  private write(text: string): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.isGone) return resolve();
+      this.options.output.write(text, () => resolve());
+    });
+  }
+}

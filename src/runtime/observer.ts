@@ -1,0 +1,19 @@
+// What the runtime tells the outside (metrics, status, logs) as it works.
+import type { AnnounceTarget } from '../core/announcer.js';
+import type { HealthState } from '../core/health.js';
+import type { ProbeResult } from '../core/probe.js';
+
+export interface CheckReport {
+  readonly ok: boolean;
+  /** Why the service counts as failed this cycle, or 'ok'. */
+  readonly reason: string;
+  readonly durationMs: number;
+  /** Each check's own result, by check name. */
+  readonly checks: readonly { readonly name: string; readonly result: ProbeResult }[];
+}
+
+export interface RuntimeObserver {
+  checked?(service: string, report: CheckReport, disabled: boolean): void;
+  transitioned?(service: string, from: HealthState, to: HealthState, reason: string): void;
+  announced?(service: string, target: AnnounceTarget, lines: readonly string[]): void;
+}
