@@ -1,0 +1,118 @@
+// `check-config FILE`: validates a config (YAML or the ExaBGP line format) and shows the lines each state would write.
+import { announcementsFor } from '../core/announcer.js';
+import { encodeExabgpText, type ApiForm } from '../core/encoder.js';
+import type { AnnouncedState } from '../core/health.js';
+import type { Service } from '../core/service.js';
+import { ConfigError, formatIssue, type ConfigIssue } from '../config/errors.js';
+import type { CliIo } from './io.js';
+
+const STATES: readonly AnnouncedState[] = ['UP', 'DOWN', 'DISABLED'];
+const USAGE = 'usage: bgp-healthcheck check-config [--api-version 4|5] FILE\n';
+
+export const EXIT_VALID = 0;
+export const EXIT_INVALID = 2;
+
+export type LoadedServices =
+  | { ok: true; services: Service[] }
+  | { ok: false; issues: ConfigIssue[] };
+
+export const isYamlFile = (path: string): boolean => /\.ya?ml$/i.test(path);
+
+/** Reads and loads either format; a file that cannot be read is an issue like any other. */
+export async function loadConfigFile(path: string, io: CliIo): Promise<LoadedServices> {
+  let text: string;
+  try {
+    text = await io.readFile(path);
+  } catch (error) {
+    const reason = error instanceof Error && 'code' in error ? String(error.code) : String(error);
+    return { ok: false, issues: [{ path: 'FILE', file: path, message: `cannot read '${path}': ${reason}` }] };
+  }
+  if (isYamlFile(path)) {
+    const { loadYamlConfig } = await import('../config/yaml.js');
+    const result = loadYamlConfig(text, path);
+    return result.ok ? { ok: true, services: result.config.services } : result;
+  }
+  const { loadLineConfigFile } = await import('../config/line-config.js');
+  const result = loadLineConfigFile(path, () => text);
+  return result.ok ? { ok: true, services: result.config.services } : result;
+}
+
+/** Splits `[--api-version 4|5] FILE`; null when the arguments make no sense. */
+function parseArgs(args: readonly string[]): { file: string; form: ApiForm } | null {
+  let form: ApiForm = 4;
+  let file: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const inline = /^--api-version=(.*)$/.exec(arg);
+    if (inline || arg === '--api-version') {
+      const value = inline ? inline[1] : args[++i];
+      if (value !== '4' && value !== '5') return null;
+      form = Number(value) as ApiForm;
+    } else if (file === undefined && (!arg.startsWith('-') || arg === '-')) {
+      file = arg;
+    } else {
+      return null;
+    }
+  }
+  return file === undefined ? null : { file, form };
+}
+
+function describeService(service: Service): string[] {
+  const out: string[] = [];
+  const checks = service.checks.length;
+  const policy =
+    service.policy.kind === 'weighted' ? `weighted >= ${service.policy.threshold}` : service.policy.kind;
+  out.push(
+    `# service '${service.name}': ${checks === 0 ? 'no check (always healthy)' : `${checks} check${checks > 1 ? 's' : ''}, policy ${policy}`}`,
+  );
+  return out;
+}
+
+export async function checkConfigCommand(args: string[], io: CliIo): Promise<number> {
+  const parsed = parseArgs(args);
+  if (!parsed) {
+    io.stderr(USAGE);
+    return EXIT_INVALID;
+  }
+  const loaded = await loadConfigFile(parsed.file, io);
+  if (!loaded.ok) {
+    for (const issue of loaded.issues) io.stderr(`${formatIssue({ ...issue, file: issue.file ?? parsed.file })}\n`);
+    io.stderr(`${parsed.file}: invalid (${loaded.issues.length} problem${loaded.issues.length > 1 ? 's' : ''})\n`);
+    return EXIT_INVALID;
+  }
+  // Loaded on demand: the process entry point is heavy and only its prefix rules are needed here.
+  const { finalPrefixes } = await import('./run-healthcheck.js');
+  const lines: string[] = [];
+  const issues: ConfigIssue[] = [];
+  for (const service of loaded.services) {
+    lines.push(...describeService(service));
+    if (service.routes.prefixes.length === 0) {
+      const label = service.addresses.label;
+      lines.push(
+        `# no prefix configured: the addresses on lo${label === null ? '' : ` labelled ${service.addresses.labelExactMatch ? '' : 'starting with '}'${label}'`} are discovered at start, so the lines depend on them`,
+      );
+      continue;
+    }
+    let prefixes;
+    try {
+      prefixes = finalPrefixes(service, service.routes.prefixes);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      issues.push(...error.issues.map((i) => ({ ...i, path: `service '${service.name}': ${i.path}` })));
+      continue;
+    }
+    const policy = { ...service.routes, prefixes };
+    for (const state of STATES) {
+      lines.push(`# ${state}`);
+      for (const command of announcementsFor(policy, state)) lines.push(encodeExabgpText(command, parsed.form));
+    }
+  }
+  if (issues.length > 0) {
+    for (const issue of issues) io.stderr(`${formatIssue({ ...issue, file: issue.file ?? parsed.file })}\n`);
+    return EXIT_INVALID;
+  }
+  const count = loaded.services.length;
+  lines.unshift(`# ${parsed.file}: valid, ${count} service${count > 1 ? 's' : ''}`);
+  io.stdout(`${lines.join('\n')}\n`);
+  return EXIT_VALID;
+}

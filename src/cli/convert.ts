@@ -1,0 +1,55 @@
+// `convert FILE`: rewrites an ExaBGP-format healthcheck config as the equivalent YAML config, on stdout.
+import { ConfigError, formatIssue } from '../config/errors.js';
+import { parseHealthcheckArgs, type HealthcheckOptions } from '../config/healthcheck-args.js';
+import { isYamlFile, loadConfigFile } from './check-config.js';
+import type { CliIo } from './io.js';
+
+const USAGE = 'usage: bgp-healthcheck convert FILE  (an ExaBGP-format healthcheck config; YAML goes to stdout)\n';
+
+/** Process options a YAML file does not hold: they stay on the command line that runs the process. */
+function processOptions(options: HealthcheckOptions): string[] {
+  const out: string[] = [];
+  const { logging } = options;
+  if (logging.debug) out.push('--debug');
+  if (logging.silent) out.push('--silent');
+  if (logging.syslogFacility === null && !logging.debug) out.push('--no-syslog');
+  else if (logging.syslogFacility !== null && logging.syslogFacility !== 'daemon') {
+    out.push(`--syslog-facility ${logging.syslogFacility}`);
+  }
+  if (options.noAck) out.push('--no-ack');
+  if (options.pidFile !== null) out.push(`--pid ${options.pidFile}`);
+  if (options.user !== null) out.push(`--user ${options.user}`);
+  if (options.group !== null) out.push(`--group ${options.group}`);
+  if (options.apiForm !== 4) out.push(`--api-version ${options.apiForm}`);
+  if (options.ackTimeout !== 10) out.push(`--ack-timeout ${options.ackTimeout}`);
+  return out;
+}
+
+export async function convertCommand(args: string[], io: CliIo): Promise<number> {
+  const [file, ...extra] = args;
+  if (file === undefined || extra.length > 0 || (file.startsWith('-') && file !== '-')) {
+    io.stderr(USAGE);
+    return 2;
+  }
+  if (isYamlFile(file)) {
+    io.stderr(`${file}: already a YAML config; convert reads the ExaBGP line format\n`);
+    return 2;
+  }
+  const loaded = await loadConfigFile(file, io);
+  if (!loaded.ok) {
+    for (const issue of loaded.issues) io.stderr(`${formatIssue({ ...issue, file: issue.file ?? file })}\n`);
+    return 2;
+  }
+  const text = await io.readFile(file);
+  try {
+    const kept = processOptions(parseHealthcheckArgs(['--config', file], () => text));
+    if (kept.length > 0) {
+      io.stderr(`${file}: not part of the YAML file, keep these on the command line: ${kept.join(' ')}\n`);
+    }
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+  }
+  const { serviceToYaml } = await import('../config/to-yaml.js');
+  io.stdout(serviceToYaml(loaded.services));
+  return 0;
+}

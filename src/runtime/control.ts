@@ -1,0 +1,54 @@
+// What an operator can ask of the running process (control socket, status page), and what it reports.
+import type { HealthState } from '../core/health.js';
+import type { AnnounceTarget } from '../core/announcer.js';
+import type { CheckReport } from './observer.js';
+
+export interface Maintenance {
+  /** Who asked (the control client's user name or uid). */
+  readonly by: string;
+  readonly reason: string;
+  /** Wall-clock time (ms since the epoch) it began. */
+  readonly since: number;
+}
+
+export interface Transition {
+  readonly at: number;
+  readonly from: HealthState;
+  readonly to: HealthState;
+  readonly reason: string;
+}
+
+export interface ServiceStatus {
+  readonly name: string;
+  readonly state: HealthState;
+  /** Wall-clock time (ms since the epoch) the state was entered. */
+  readonly since: number;
+  readonly lastCheck: (CheckReport & { readonly at: number }) | null;
+  /** What was last written for this service: its target and the exact lines. */
+  readonly announced: { readonly target: AnnounceTarget; readonly lines: readonly string[]; readonly at: number } | null;
+  readonly maintenance: Maintenance | null;
+  readonly draining: boolean;
+  /** Recent transitions, oldest first (bounded). */
+  readonly transitions: readonly Transition[];
+}
+
+export interface ProcessStatus {
+  readonly pid: number;
+  readonly version: string;
+  readonly startedAt: number;
+  readonly services: readonly ServiceStatus[];
+}
+
+export type ControlResult<T = undefined> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly error: string };
+
+/** The operations behind `bgp-healthcheck ctl`. Unknown services are an error result, never a throw. */
+export interface ControlTarget {
+  status(): ProcessStatus;
+  disable(service: string, reason: string, by: string): ControlResult;
+  enable(service: string): ControlResult;
+  drain(service: string): Promise<ControlResult>;
+  checkNow(service: string): Promise<ControlResult<CheckReport>>;
+  reload(): Promise<ControlResult<{ readonly summary: string }>>;
+}

@@ -1,0 +1,97 @@
+// Our process under ExaBGP's conditions: stdin closing, the parent going away, a check that will not die.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { OUR_BIN, runHealthcheck, waitFor } from '../support/healthcheck-process.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'bhc-lifecycle-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // A zombie has exited; this sandbox's PID 1 may not reap it.
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+const BASE = ['--no-syslog', '--no-ip-setup', '--ip', '198.51.100.10', '--rise', '1', '--interval', '0.05'];
+
+describe('the healthcheck process', () => {
+  it('exits promptly, writing nothing more, when ExaBGP closes its stdin', async () => {
+    const run = runHealthcheck(
+      { impl: 'ours', args: [...BASE, '--command', 'true'] },
+      {
+        onLine: (_line, index, proc) => {
+          if (index === 1) proc.stdin.end();
+        },
+      },
+    );
+    const outcome = await run;
+    expect(outcome.code).toBe(0);
+    expect(outcome.lines.every((l) => l.startsWith('announce'))).toBe(true);
+  });
+
+  it('exits when its parent goes away (orphaned), as the reference', async () => {
+    const pidFile = join(dir, 'orphan.pid');
+    // A parent shell that starts us with pipes it keeps open, then is killed.
+    const parent = spawn(
+      '/bin/sh',
+      ['-c', `"${process.execPath}" "${OUR_BIN}" ${BASE.join(' ')} --no-ack --pid ${pidFile} --command true > /dev/null & wait`],
+      { stdio: ['pipe', 'ignore', 'ignore'] },
+    );
+    const pid = await waitFor(() => {
+      try {
+        return Number(readFileSync(pidFile, 'utf8')) || undefined;
+      } catch {
+        return undefined;
+      }
+    }, 'the pid file');
+    expect(alive(pid)).toBe(true);
+    parent.kill('SIGKILL');
+    await waitFor(() => (alive(pid) ? undefined : true), 'the orphaned process to exit', 10_000);
+  });
+
+  it('kills a check that ignores SIGTERM and leaves a child holding the pipe, at the timeout', async () => {
+    const childPids = join(dir, 'child.pids');
+    const stubborn = `trap '' TERM; sleep 1000 & echo $! >> ${childPids}; echo $$ >> ${childPids}; wait`;
+    const outcome = await runHealthcheck(
+      { impl: 'ours', args: [...BASE, '--fall', '1', '--timeout', '1', '--command', stubborn] },
+      {
+        onLine: (_line, index, proc) => {
+          if (index === 0) proc.kill('SIGTERM');
+        },
+      },
+    );
+    expect(outcome.lines[0]).toBe('announce route 198.51.100.10/32 next-hop self med 1000');
+    expect(outcome.lines.at(-1)).toBe('withdraw route 198.51.100.10/32 next-hop self');
+    const pids = readFileSync(childPids, 'utf8').trim().split('\n').map(Number);
+    await waitFor(() => (pids.some(alive) ? undefined : true), 'every process of the check to be gone');
+  });
+
+  it('keeps its memory bounded while a check prints 100 MB', async () => {
+    // Peak resident memory (KiB) after the first cycle, with a quiet check and with a 100 MB one.
+    const peakAfterFirstLine = async (command: string): Promise<number> => {
+      let peak = 0;
+      await runHealthcheck(
+        { impl: 'ours', args: [...BASE, '--fall', '1', '--command', command] },
+        {
+          onLine: (_line, _index, proc) => {
+            const status = readFileSync(`/proc/${proc.pid}/status`, 'utf8');
+            peak = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+            proc.kill('SIGTERM');
+          },
+        },
+      );
+      return peak;
+    };
+    const quiet = await peakAfterFirstLine('exit 1');
+    const loud = await peakAfterFirstLine('head -c 100000000 /dev/zero; exit 1');
+    expect(quiet).toBeGreaterThan(0);
+    expect(loud - quiet).toBeLessThan(40_000);
+  });
+});

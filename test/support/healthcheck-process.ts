@@ -1,0 +1,121 @@
+// Runs a healthcheck implementation as ExaBGP would: stdin/stdout pipes, each line acknowledged.
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const OUR_BIN = `${REPO_ROOT}bin/bgp-healthcheck`;
+export const REFERENCE_PYTHON = '/usr/bin/python3';
+export const REFERENCE_MODULE = '/usr/lib/python3/dist-packages/exabgp/application/healthcheck.py';
+
+export type Implementation = 'ours' | 'reference';
+
+export function implementationCommand(impl: Implementation): string[] {
+  return impl === 'ours'
+    ? [process.execPath, OUR_BIN]
+    : [REFERENCE_PYTHON, '-m', 'exabgp', 'healthcheck'];
+}
+
+export const referenceAvailable = (): boolean => existsSync(REFERENCE_MODULE);
+
+/** Skips (or fails under REQUIRE_E2E=1) when a tool is missing; returns whether the tier can run. */
+export function requireTool(available: boolean, what: string): boolean {
+  if (available) return true;
+  if (process.env.REQUIRE_E2E === '1') throw new Error(`${what} is required (REQUIRE_E2E=1) but missing`);
+  console.warn(`skipping: ${what} is missing`);
+  return false;
+}
+
+export interface RunHooks {
+  /** Called with each stdout line before it is acknowledged; may act on the world (or kill). */
+  onLine?: (line: string, index: number, proc: ChildProcessWithoutNullStreams) => void | Promise<void>;
+}
+
+export interface RunOutcome {
+  readonly lines: string[];
+  readonly stderr: string;
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+}
+
+export interface RunSpec {
+  readonly impl: Implementation;
+  readonly args: readonly string[];
+  readonly ack?: boolean;
+  readonly cwd?: string;
+  readonly env?: NodeJS.ProcessEnv;
+  /** Upper bound for the whole run. */
+  readonly timeoutMs?: number;
+}
+
+/** Starts the implementation, acknowledges every line (unless ack is false) and resolves on exit. */
+export function runHealthcheck(spec: RunSpec, hooks: RunHooks = {}): Promise<RunOutcome> & { proc: ChildProcessWithoutNullStreams } {
+  const [cmd, ...base] = implementationCommand(spec.impl);
+  const proc = spawn(cmd!, [...base, ...spec.args], {
+    cwd: spec.cwd,
+    env: { ...process.env, ...spec.env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  const lines: string[] = [];
+  let stderr = '';
+  let buffer = '';
+  let chain = Promise.resolve();
+  proc.stderr.setEncoding('utf8');
+  proc.stderr.on('data', (d: string) => {
+    stderr += d;
+  });
+  proc.stdin.on('error', () => {});
+  proc.stdout.setEncoding('utf8');
+  proc.stdout.on('data', (chunk: string) => {
+    buffer += chunk;
+    let nl: number;
+    while ((nl = buffer.indexOf('\n')) !== -1) {
+      const line = buffer.slice(0, nl);
+      buffer = buffer.slice(nl + 1);
+      const index = lines.length;
+      lines.push(line);
+      chain = chain.then(async () => {
+        await hooks.onLine?.(line, index, proc);
+        if (spec.ack !== false && proc.stdin.writable) proc.stdin.write('done\n');
+      });
+    }
+  });
+  const timeoutMs = spec.timeoutMs ?? 20_000;
+  const promise = new Promise<RunOutcome>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL');
+      reject(
+        new Error(
+          `${spec.impl} did not exit within ${timeoutMs} ms; lines so far:\n${lines.join('\n')}\nstderr:\n${stderr}`,
+        ),
+      );
+    }, timeoutMs);
+    proc.on('close', (code, signal) => {
+      clearTimeout(timer);
+      void chain.then(() => resolve({ lines, stderr, code, signal }));
+    });
+  });
+  return Object.assign(promise, { proc });
+}
+
+/** Polls `probe` until it returns a value that is not undefined, or fails after `timeoutMs`. */
+export async function waitFor<T>(
+  probe: () => T | undefined | Promise<T | undefined>,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`);
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
