@@ -13,8 +13,7 @@ export const EXIT_VALID = 0;
 export const EXIT_INVALID = 2;
 
 export type LoadedServices =
-  | { ok: true; services: Service[] }
-  | { ok: false; issues: ConfigIssue[] };
+  { ok: true; services: Service[] } | { ok: false; issues: ConfigIssue[] };
 
 export const isYamlFile = (path: string): boolean => /\.ya?ml$/i.test(path);
 
@@ -25,7 +24,10 @@ export async function loadConfigFile(path: string, io: CliIo): Promise<LoadedSer
     text = await io.readFile(path);
   } catch (error) {
     const reason = error instanceof Error && 'code' in error ? String(error.code) : String(error);
-    return { ok: false, issues: [{ path: 'FILE', file: path, message: `cannot read '${path}': ${reason}` }] };
+    return {
+      ok: false,
+      issues: [{ path: 'FILE', file: path, message: `cannot read '${path}': ${reason}` }],
+    };
   }
   if (isYamlFile(path)) {
     const { loadYamlConfig } = await import('../config/yaml.js');
@@ -61,7 +63,9 @@ function describeService(service: Service): string[] {
   const out: string[] = [];
   const checks = service.checks.length;
   const policy =
-    service.policy.kind === 'weighted' ? `weighted >= ${service.policy.threshold}` : service.policy.kind;
+    service.policy.kind === 'weighted'
+      ? `weighted >= ${service.policy.threshold}`
+      : service.policy.kind;
   out.push(
     `# service '${service.name}': ${checks === 0 ? 'no check (always healthy)' : `${checks} check${checks > 1 ? 's' : ''}, policy ${policy}`}`,
   );
@@ -76,8 +80,11 @@ export async function checkConfigCommand(args: string[], io: CliIo): Promise<num
   }
   const loaded = await loadConfigFile(parsed.file, io);
   if (!loaded.ok) {
-    for (const issue of loaded.issues) io.stderr(`${formatIssue({ ...issue, file: issue.file ?? parsed.file })}\n`);
-    io.stderr(`${parsed.file}: invalid (${loaded.issues.length} problem${loaded.issues.length > 1 ? 's' : ''})\n`);
+    for (const issue of loaded.issues)
+      io.stderr(`${formatIssue({ ...issue, file: issue.file ?? parsed.file })}\n`);
+    io.stderr(
+      `${parsed.file}: invalid (${loaded.issues.length} problem${loaded.issues.length > 1 ? 's' : ''})\n`,
+    );
     return EXIT_INVALID;
   }
   // Loaded on demand: the process entry point is heavy and only its prefix rules are needed here.
@@ -98,17 +105,21 @@ export async function checkConfigCommand(args: string[], io: CliIo): Promise<num
       prefixes = finalPrefixes(service, service.routes.prefixes);
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
-      issues.push(...error.issues.map((i) => ({ ...i, path: `service '${service.name}': ${i.path}` })));
+      issues.push(
+        ...error.issues.map((i) => ({ ...i, path: `service '${service.name}': ${i.path}` })),
+      );
       continue;
     }
     const policy = { ...service.routes, prefixes };
     for (const state of STATES) {
       lines.push(`# ${state}`);
-      for (const command of announcementsFor(policy, state)) lines.push(encodeExabgpText(command, parsed.form));
+      for (const command of announcementsFor(policy, state))
+        lines.push(encodeExabgpText(command, parsed.form));
     }
   }
   if (issues.length > 0) {
-    for (const issue of issues) io.stderr(`${formatIssue({ ...issue, file: issue.file ?? parsed.file })}\n`);
+    for (const issue of issues)
+      io.stderr(`${formatIssue({ ...issue, file: issue.file ?? parsed.file })}\n`);
     return EXIT_INVALID;
   }
   const count = loaded.services.length;

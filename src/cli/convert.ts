@@ -4,7 +4,8 @@ import { parseHealthcheckArgs, type HealthcheckOptions } from '../config/healthc
 import { isYamlFile, loadConfigFile } from './check-config.js';
 import type { CliIo } from './io.js';
 
-const USAGE = 'usage: bgp-healthcheck convert FILE  (an ExaBGP-format healthcheck config; YAML goes to stdout)\n';
+const USAGE =
+  'usage: bgp-healthcheck convert FILE  (an ExaBGP-format healthcheck config; YAML goes to stdout)\n';
 
 /** Process options a YAML file does not hold: they stay on the command line that runs the process. */
 function processOptions(options: HealthcheckOptions): string[] {
@@ -37,14 +38,17 @@ export async function convertCommand(args: string[], io: CliIo): Promise<number>
   }
   const loaded = await loadConfigFile(file, io);
   if (!loaded.ok) {
-    for (const issue of loaded.issues) io.stderr(`${formatIssue({ ...issue, file: issue.file ?? file })}\n`);
+    for (const issue of loaded.issues)
+      io.stderr(`${formatIssue({ ...issue, file: issue.file ?? file })}\n`);
     return 2;
   }
   const text = await io.readFile(file);
   try {
     const kept = processOptions(parseHealthcheckArgs(['--config', file], () => text));
     if (kept.length > 0) {
-      io.stderr(`${file}: not part of the YAML file, keep these on the command line: ${kept.join(' ')}\n`);
+      io.stderr(
+        `${file}: not part of the YAML file, keep these on the command line: ${kept.join(' ')}\n`,
+      );
     }
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;

@@ -3,7 +3,12 @@ import { OPTION_SPECS, type OptionSpec } from '../config/options.js';
 
 function spelling(spec: OptionSpec): string {
   const names = [...spec.long, ...spec.short];
-  const arg = spec.kind === 'flag' ? '' : spec.kind === 'optional-value' ? ` [${spec.metavar}]` : ` ${spec.metavar}`;
+  const arg =
+    spec.kind === 'flag'
+      ? ''
+      : spec.kind === 'optional-value'
+        ? ` [${spec.metavar}]`
+        : ` ${spec.metavar}`;
   return names.map((n) => `${n}${arg}`).join(', ');
 }
 
@@ -20,7 +25,7 @@ export function helpText(): string {
     '       bgp-healthcheck convert FILE.conf',
     '',
     'Announce or withdraw routes through ExaBGP from the result of a health check.',
-    'Run it as an ExaBGP process; it accepts the options of ExaBGP\'s healthcheck.',
+    "Run it as an ExaBGP process; it accepts the options of ExaBGP's healthcheck.",
     'A config file (--config FILE) holds one option per line, without the leading --;',
     'a FILE ending in .yaml or .yml describes several services.',
   ];
@@ -28,7 +33,11 @@ export function helpText(): string {
     out.push('', `${group}:`);
     for (const spec of specs) {
       const left = `  ${spelling(spec)}`;
-      out.push(left.length < 32 ? `${left.padEnd(32)}${spec.help}` : `${left}\n${' '.repeat(32)}${spec.help}`);
+      out.push(
+        left.length < 32
+          ? `${left.padEnd(32)}${spec.help}`
+          : `${left}\n${' '.repeat(32)}${spec.help}`,
+      );
     }
   }
   return `${out.join('\n')}\n`;

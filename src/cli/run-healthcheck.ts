@@ -6,19 +6,28 @@ import type { Service } from '../core/service.js';
 import { MAX_DEAGGREGATED } from '../config/defaults.js';
 import { ConfigError, formatIssue, type ConfigIssue } from '../config/errors.js';
 import { parseHealthcheckArgs, type HealthcheckOptions } from '../config/healthcheck-args.js';
+import { MaintenanceStore, defaultMaintenancePath } from '../control/maintenance-store.js';
+import { defaultControlPath, startControlServer } from '../control/server.js';
 import { ExabgpApi } from '../exabgp/api.js';
 import { createAddressManager, NoIpFoundError } from '../host/addresses.js';
 import { runHooks } from '../host/hooks.js';
 import { dropPrivileges, resolveIds, UnknownUserError } from '../host/privileges.js';
 import { createLogger } from '../observe/log.js';
+import { Metrics } from '../observe/metrics.js';
+import { StatusStore } from '../observe/status-store.js';
+import { createLimiter } from '../probes/index.js';
 import { makeServiceCheck } from '../runtime/checks.js';
 import { realClock } from '../runtime/clock.js';
-import { Runtime, type ReadyService } from '../runtime/runtime.js';
+import { composeObservers, type RuntimeObserver } from '../runtime/observer.js';
+import { Runtime, type ReadyService, type ReloadOutcome } from '../runtime/runtime.js';
 import { helpText } from './help.js';
 import { loadServicesFile } from './services-file.js';
+import { VERSION } from './version.js';
 
 const MAX_UINT32 = 0xffffffff;
 const ORPHAN_POLL_MS = 1000;
+/** Checks running at once across every service, so a thousand services do not open a thousand sockets together. */
+const DEFAULT_MAX_CONCURRENT_CHECKS = 64;
 
 /** Exit statuses: 0 done, 1 runtime failure (as the reference's "No IP found"), 2 bad input. */
 export const EXIT_OK = 0;
@@ -55,7 +64,8 @@ export function finalPrefixes(service: Service, resolved: readonly IpPrefix[]): 
     prefixes = prefixes.flatMap(deaggregate);
   }
   if (prefixes.length > 0) {
-    const shift = ((service.addresses.startIp % prefixes.length) + prefixes.length) % prefixes.length;
+    const shift =
+      ((service.addresses.startIp % prefixes.length) + prefixes.length) % prefixes.length;
     prefixes = [...prefixes.slice(shift), ...prefixes.slice(0, shift)];
   }
   const { metrics, increase } = service.routes;
@@ -73,32 +83,64 @@ export function finalPrefixes(service: Service, resolved: readonly IpPrefix[]): 
   return prefixes;
 }
 
-async function prepare(
-  services: readonly Service[],
-  log: Logger,
-): Promise<ReadyService[]> {
-  const ready: ReadyService[] = [];
-  for (const service of services) {
-    const addresses = createAddressManager(service.addresses, { log });
-    const resolved = await addresses.resolve(service.routes.prefixes);
-    if (service.addresses.setup) await addresses.setup(resolved);
-    ready.push({ service: { ...service, routes: { ...service.routes, prefixes: resolved } }, addresses });
+/** Discovers (or takes) the prefixes of a service, sets up its addresses, and fixes its final list. */
+async function prepareService(service: Service, log: Logger): Promise<ReadyService> {
+  const addresses = createAddressManager(service.addresses, { log });
+  const resolved = await addresses.resolve(service.routes.prefixes);
+  if (service.addresses.setup) await addresses.setup(resolved);
+  const prefixes = finalPrefixes(service, resolved);
+  return { service: { ...service, routes: { ...service.routes, prefixes } }, addresses };
+}
+
+interface LoadedConfig {
+  readonly options: HealthcheckOptions;
+  readonly services: Service[];
+  readonly metricsListen: string | null;
+  readonly ctlSocket: string | null;
+  readonly maxConcurrentChecks: number;
+}
+
+/** Reads the command line and the file it names; throws ConfigError. */
+async function loadConfig(argv: readonly string[]): Promise<LoadedConfig> {
+  const options = parseHealthcheckArgs(argv, (path) => readFileSync(path, 'utf8'));
+  if (!options.servicesFile) {
+    return {
+      options,
+      services: [options.service],
+      metricsListen: options.metricsListen,
+      ctlSocket: options.ctlSocket,
+      maxConcurrentChecks: DEFAULT_MAX_CONCURRENT_CHECKS,
+    };
   }
-  return ready;
+  if (options.serviceOptionsGiven.length > 0) {
+    throw new ConfigError(
+      options.serviceOptionsGiven.map((option) => ({
+        path: option,
+        message: `describes a service; with --config ${options.servicesFile} set it in that file instead`,
+      })),
+    );
+  }
+  const file = await loadServicesFile(options.servicesFile);
+  const listen = file.metrics?.listen;
+  return {
+    options,
+    services: file.services,
+    metricsListen:
+      options.metricsListen ??
+      (listen ? `${listen.host.family === 6 ? `[${listen.host.text}]` : listen.host.text}:${listen.port}` : null),
+    ctlSocket: options.ctlSocket ?? file.control?.socket ?? null,
+    maxConcurrentChecks: file.maxConcurrentChecks ?? DEFAULT_MAX_CONCURRENT_CHECKS,
+  };
 }
 
 export async function runHealthcheck(argv: readonly string[]): Promise<number> {
-  let options: HealthcheckOptions;
-  let services: Service[];
+  let config: LoadedConfig;
   try {
-    options = parseHealthcheckArgs(argv, (path) => readFileSync(path, 'utf8'));
-    if (options.help) {
+    if (parseHealthcheckArgs(argv, (path) => readFileSync(path, 'utf8')).help) {
       process.stdout.write(helpText());
       return EXIT_OK;
     }
-    services = options.servicesFile
-      ? await loadServicesFile(options.servicesFile)
-      : [options.service];
+    config = await loadConfig(argv);
   } catch (error) {
     if (error instanceof ConfigError) {
       printIssues(error.issues);
@@ -106,13 +148,16 @@ export async function runHealthcheck(argv: readonly string[]): Promise<number> {
     }
     throw error;
   }
+  const { options } = config;
+  const instance = options.logging.name ?? 'healthcheck';
 
   let ids;
   try {
     ids = await resolveIds(options.user, options.group);
   } catch (error) {
     if (error instanceof UnknownUserError) {
-      printIssues([{ path: options.user && error.message.includes(options.user) ? '--user' : '--group', message: error.message }]);
+      const path = options.user !== null && error.message.includes(options.user) ? '--user' : '--group';
+      printIssues([{ path, message: error.message }]);
       return EXIT_USAGE;
     }
     throw error;
@@ -123,22 +168,18 @@ export async function runHealthcheck(argv: readonly string[]): Promise<number> {
     try {
       writeFileSync(options.pidFile, `${process.pid}\n`);
     } catch (error) {
-      printIssues([{ path: '--pid', message: `cannot write '${options.pidFile}': ${(error as Error).message}` }]);
+      printIssues([
+        { path: '--pid', message: `cannot write '${options.pidFile}': ${(error as Error).message}` },
+      ]);
       return EXIT_USAGE;
     }
   }
 
   let ready: ReadyService[];
   try {
-    ready = await prepare(services, log);
+    ready = [];
+    for (const service of config.services) ready.push(await prepareService(service, log));
     dropPrivileges(ids);
-    ready = ready.map((r) => ({
-      ...r,
-      service: {
-        ...r.service,
-        routes: { ...r.service.routes, prefixes: finalPrefixes(r.service, r.service.routes.prefixes) },
-      },
-    }));
   } catch (error) {
     if (error instanceof NoIpFoundError) {
       log.error('No IP found');
@@ -155,27 +196,98 @@ export async function runHealthcheck(argv: readonly string[]): Promise<number> {
     return EXIT_FAILURE;
   }
 
+  const names = ready.map((r) => r.service.name);
+  const status = new StatusStore({ version: VERSION, services: names });
+  const metrics = config.metricsListen !== null ? new Metrics({ services: names }) : null;
+  const observers: RuntimeObserver[] = metrics ? [status, metrics] : [status];
+  const controlled = config.ctlSocket !== null;
+  const maintenance = controlled
+    ? MaintenanceStore.load(options.maintenanceFile ?? defaultMaintenancePath(instance), log)
+    : null;
+  for (const [name, m] of maintenance?.all() ?? []) status.setMaintenance(name, m);
+
   const channel = stdinIsChannel();
-  const acks = !options.noAck && !process.stdout.isTTY && channel;
   const api = new ExabgpApi({
     output: process.stdout,
     input: channel ? process.stdin : null,
-    acks,
+    acks: !options.noAck && !process.stdout.isTTY && channel,
     ackTimeoutMs: options.ackTimeout * 1000,
     log,
+    onAck: metrics ? (answer) => metrics.ackObserved(answer) : undefined,
   });
-  const runtime = new Runtime(ready, {
+  const limiter = createLimiter(config.maxConcurrentChecks);
+  const runtime: Runtime = new Runtime(ready, {
     api,
     apiForm: options.apiForm,
     clock: realClock,
     log,
-    makeCheck: (service) => makeServiceCheck(service),
-    isDisabled: (service) =>
+    makeCheck: (service) => makeServiceCheck(service, limiter, log),
+    disableFileExists: (service) =>
       Promise.resolve(service.disableFile !== null && existsSync(service.disableFile)),
     runHooks: (service, commands, state, signal) =>
       runHooks(commands, state, service.timing.timeout * 1000, log, signal),
+    observer: composeObservers(...observers),
+    maintenance: maintenance
+      ? {
+          get: (name) => maintenance.get(name),
+          set: (name, m) => {
+            maintenance.set(name, m);
+            status.setMaintenance(name, m);
+          },
+        }
+      : undefined,
+    status: () => status.snapshot(),
+    reloadConfig: async (): Promise<ReloadOutcome> => {
+      try {
+        return { ok: true, services: (await loadConfig(argv)).services };
+      } catch (error) {
+        if (error instanceof ConfigError) return { ok: false, errors: error.issues.map(formatIssue) };
+        throw error;
+      }
+    },
+    prepare: (service) => prepareService(service, log),
+    defaultDrain: options.drainTime,
     shutdownAckTimeoutMs: Math.min(options.ackTimeout * 1000, 2000),
+    onDraining: (name, draining) => status.setDraining(name, draining),
+    onServicesChanged: (added, removed) => {
+      for (const name of added) {
+        status.addService(name);
+        metrics?.addService(name);
+      }
+      for (const name of removed) {
+        status.removeService(name);
+        metrics?.removeService(name);
+      }
+    },
   });
+
+  const closers: (() => Promise<void>)[] = [];
+  try {
+    if (metrics && config.metricsListen !== null) {
+      const { startObserveServer } = await import('../observe/http-server.js');
+      const server = await startObserveServer({
+        listen: config.metricsListen,
+        metrics,
+        status: () => status.snapshot(),
+        log,
+      });
+      closers.push(() => server.close());
+    }
+    if (config.ctlSocket !== null) {
+      const server = await startControlServer({
+        path: config.ctlSocket === '' ? defaultControlPath(instance) : config.ctlSocket,
+        target: runtime,
+        log,
+      });
+      closers.push(() => server.close());
+    }
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    log.error(`cannot start: ${message}`);
+    process.stderr.write(`bgp-healthcheck: cannot start: ${message}\n`);
+    for (const close of closers) await close();
+    return EXIT_FAILURE;
+  }
 
   const onSignal = (name: string) => {
     log.info(`received ${name}`);
@@ -183,6 +295,10 @@ export async function runHealthcheck(argv: readonly string[]): Promise<number> {
   };
   process.on('SIGTERM', () => onSignal('SIGTERM'));
   process.on('SIGINT', () => onSignal('SIGINT'));
+  process.on('SIGHUP', () => {
+    log.info('received SIGHUP: reloading the configuration');
+    void runtime.reload();
+  });
   void api.gone.then(() => {
     log.info('ExaBGP closed our input: exiting');
     void runtime.stop('gone');
@@ -198,6 +314,7 @@ export async function runHealthcheck(argv: readonly string[]): Promise<number> {
 
   await runtime.run();
   clearInterval(orphanWatch);
+  for (const close of closers) await close();
   await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
   log.close();
   return EXIT_OK;

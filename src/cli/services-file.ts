@@ -1,20 +1,20 @@
 // Loads a structured (YAML) services file for the healthcheck process; problems become a ConfigError.
 import { readFileSync } from 'node:fs';
-import type { Service } from '../core/service.js';
+import type { YamlConfig } from '../config/yaml.js';
 import { ConfigError } from '../config/errors.js';
 
-export async function loadServicesFile(path: string): Promise<Service[]> {
+export async function loadServicesFile(path: string): Promise<YamlConfig> {
   // Loaded on demand: the drop-in command line never pays for the YAML and schema libraries.
   const { loadYamlConfig } = await import('../config/yaml.js');
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new ConfigError([{ path: '--config', message: `cannot read '${path}': ${(error as Error).message}` }]);
+    throw new ConfigError([
+      { path: '--config', message: `cannot read '${path}': ${(error as Error).message}` },
+    ]);
   }
   const result = loadYamlConfig(text, path);
-  if (!result.ok) {
-    throw new ConfigError(result.issues.map((i) => ({ ...i, file: path })));
-  }
-  return result.config.services;
+  if (!result.ok) throw new ConfigError(result.issues.map((i) => ({ ...i, file: path })));
+  return result.config;
 }

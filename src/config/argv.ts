@@ -2,7 +2,9 @@
 import { OPTION_SPECS, type OptionSpec } from './options.js';
 
 /** Where a token came from: the command line, or a line of a config file. */
-export type Origin = { readonly kind: 'argv' } | { readonly kind: 'file'; readonly file: string; readonly line: number };
+export type Origin =
+  | { readonly kind: 'argv' }
+  | { readonly kind: 'file'; readonly file: string; readonly line: number };
 
 export interface Token {
   readonly text: string;
@@ -16,6 +18,8 @@ export interface Occurrence {
   /** The value, or null for a flag. */
   readonly value: string | null;
   readonly origin: Origin;
+  /** An optional-value option given bare: argparse does not count it in an exclusive group. */
+  readonly implicit?: boolean;
 }
 
 export class ArgvError extends Error {
@@ -75,7 +79,11 @@ function matchLong(text: string, origin: Origin): Match {
 function matchShort(text: string, origin: Origin): Match {
   const eq = text.indexOf('=');
   if (eq !== -1 && byShort.has(text.slice(0, eq))) {
-    return { spec: byShort.get(text.slice(0, eq))!, spelling: text.slice(0, eq), explicit: text.slice(eq + 1) };
+    return {
+      spec: byShort.get(text.slice(0, eq))!,
+      spelling: text.slice(0, eq),
+      explicit: text.slice(eq + 1),
+    };
   }
   const exact = byShort.get(text);
   if (exact) return { spec: exact, spelling: text, explicit: null };
@@ -91,10 +99,12 @@ export function tokenize(tokens: readonly Token[]): Occurrence[] {
   for (let i = 0; i < tokens.length; i++) {
     const { text, origin } = tokens[i]!;
     if (text === '--') {
-      if (i + 1 < tokens.length) {
-        throw new ArgvError(`unrecognized arguments: ${tokens[i + 1]!.text}`, tokens[i + 1]!.origin);
-      }
-      continue;
+      // With no positional arguments, argparse leaves `--` and what follows as unrecognized.
+      const rest = tokens
+        .slice(i)
+        .map((t) => t.text)
+        .join(' ');
+      throw new ArgvError(`unrecognized arguments: ${rest}`, origin);
     }
     if (!looksLikeOption(text)) throw new ArgvError(`unrecognized arguments: ${text}`, origin);
     let match = text.startsWith('--') ? matchLong(text, origin) : matchShort(text, origin);
@@ -105,11 +115,22 @@ export function tokenize(tokens: readonly Token[]): Occurrence[] {
         out.push({ spec, spelling, value: null, origin });
         if (explicit === null || explicit === '') break;
         if (text.startsWith('--')) {
-          throw new ArgvError(`argument ${spelling}: ignored explicit argument '${explicit}'`, origin);
+          throw new ArgvError(
+            `argument ${spelling}: ignored explicit argument '${explicit}'`,
+            origin,
+          );
         }
         const next = byShort.get(`-${explicit[0]}`);
-        if (!next) throw new ArgvError(`argument ${spelling}: ignored explicit argument '${explicit}'`, origin);
-        match = { spec: next, spelling: `-${explicit[0]}`, explicit: explicit.slice(1) === '' ? null : explicit.slice(1) };
+        if (!next)
+          throw new ArgvError(
+            `argument ${spelling}: ignored explicit argument '${explicit}'`,
+            origin,
+          );
+        match = {
+          spec: next,
+          spelling: `-${explicit[0]}`,
+          explicit: explicit.slice(1) === '' ? null : explicit.slice(1),
+        };
         continue;
       }
       if (explicit !== null) {
@@ -121,7 +142,7 @@ export function tokenize(tokens: readonly Token[]): Occurrence[] {
         out.push({ spec, spelling, value: next.text, origin: next.origin });
         i++;
       } else if (spec.kind === 'optional-value') {
-        out.push({ spec, spelling, value: spec.const ?? null, origin });
+        out.push({ spec, spelling, value: spec.const ?? null, origin, implicit: true });
       } else {
         throw new ArgvError(`argument ${spelling}: expected one argument`, origin);
       }
@@ -157,7 +178,8 @@ export function checkExclusive(occurrences: readonly Occurrence[]): void {
   const seen = new Map<string, Occurrence>();
   for (const occ of occurrences) {
     const group = occ.spec.exclusive;
-    if (!group) continue;
+    // argparse skips a value that is its default object, which a bare --syslog-facility yields.
+    if (!group || occ.implicit) continue;
     const first = seen.get(group);
     if (first && first.spec !== occ.spec) {
       throw new ArgvError(

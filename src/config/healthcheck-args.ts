@@ -24,8 +24,26 @@ import { DEFAULT_INCREASE, DEFAULT_METRICS, DEFAULT_TIMING } from './defaults.js
 import { ConfigError, type ConfigIssue } from './errors.js';
 
 export const SYSLOG_FACILITIES = [
-  'kern', 'user', 'mail', 'daemon', 'auth', 'lpr', 'news', 'uucp', 'cron', 'syslog', 'authpriv', 'ftp',
-  'local0', 'local1', 'local2', 'local3', 'local4', 'local5', 'local6', 'local7',
+  'kern',
+  'user',
+  'mail',
+  'daemon',
+  'auth',
+  'lpr',
+  'news',
+  'uucp',
+  'cron',
+  'syslog',
+  'authpriv',
+  'ftp',
+  'local0',
+  'local1',
+  'local2',
+  'local3',
+  'local4',
+  'local5',
+  'local6',
+  'local7',
 ] as const;
 
 export interface LoggingOptions {
@@ -47,6 +65,15 @@ export interface HealthcheckOptions {
   readonly apiForm: ApiForm;
   /** Seconds to wait for one ack from ExaBGP. */
   readonly ackTimeout: number;
+  /** Where to serve metrics and the status page (`--metrics-listen`). */
+  readonly metricsListen: string | null;
+  /** The control socket: a path, '' for the default path, null when off. */
+  readonly ctlSocket: string | null;
+  readonly maintenanceFile: string | null;
+  /** Seconds of graceful drain on stop, for services that set none. */
+  readonly drainTime: number;
+  /** Options given that describe a service (not allowed beside a YAML file, which describes its own). */
+  readonly serviceOptionsGiven: readonly string[];
   /** A structured (YAML) config file to load services from, instead of `service`. */
   readonly servicesFile: string | null;
   /** The one service described by the options (when no YAML file is given). */
@@ -56,6 +83,8 @@ export interface HealthcheckOptions {
 export type ReadFile = (path: string) => string;
 
 const MAX_UINT32 = 0xffffffff;
+const SERVICE_GROUPS = new Set(['checking healthiness', 'advertising options', 'reporting']);
+const SERVICE_DESTS = new Set(['sudo']);
 const IFNAME = /^[a-zA-Z0-9._:-]{1,15}$/;
 
 export const isStructuredConfig = (path: string): boolean => /\.ya?ml$/i.test(path);
@@ -142,7 +171,8 @@ function safeText(what: string): (text: string) => string {
 
 function integer(min: number, max: number): (text: string) => number {
   return (text) => {
-    const t = text.trim();
+    // Spaces around a number are fine (as Python's int()); a line break never is.
+    const t = text.replace(/^[ \t]+|[ \t]+$/g, '');
     if (!/^[+-]?\d+$/.test(t)) throw new InvalidValueError(`'${text}' is not an integer`);
     const n = Number(t);
     if (n < min || n > max) throw new InvalidValueError(`${n} is out of range (${min} to ${max})`);
@@ -151,12 +181,13 @@ function integer(min: number, max: number): (text: string) => number {
 }
 
 function seconds(text: string): number {
-  const t = text.trim();
+  const t = text.replace(/^[ \t]+|[ \t]+$/g, '');
   if (!/^\+?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(t)) {
     throw new InvalidValueError(`'${text}' is not a number of seconds`);
   }
   const n = Number(t);
-  if (!Number.isFinite(n) || n > 86400 * 365) throw new InvalidValueError(`'${text}' is out of range`);
+  if (!Number.isFinite(n) || n > 86400 * 365)
+    throw new InvalidValueError(`'${text}' is out of range`);
   return n;
 }
 
@@ -167,7 +198,9 @@ function nextHop(text: string): NextHop {
 function facility(text: string): string {
   const f = text.toLowerCase();
   if (!(SYSLOG_FACILITIES as readonly string[]).includes(f)) {
-    throw new InvalidValueError(`'${text}' is not a syslog facility (${SYSLOG_FACILITIES.join(', ')})`);
+    throw new InvalidValueError(
+      `'${text}' is not a syslog facility (${SYSLOG_FACILITIES.join(', ')})`,
+    );
   }
   return f;
 }
@@ -185,7 +218,10 @@ function commands(reader: Reader, dest: string): string[] {
 }
 
 /** Parses the reference's command line (and its `--config` file) into typed options. Throws ConfigError. */
-export function parseHealthcheckArgs(argv: readonly string[], readFile: ReadFile): HealthcheckOptions {
+export function parseHealthcheckArgs(
+  argv: readonly string[],
+  readFile: ReadFile,
+): HealthcheckOptions {
   let occurrences: Occurrence[];
   try {
     occurrences = collectOccurrences(argv, readFile);
@@ -221,7 +257,9 @@ export function parseHealthcheckArgs(argv: readonly string[], readFile: ReadFile
         throw new InvalidValueError(`no --ip has been given for '${text}'`);
       }
       if (!IFNAME.test(parts[1]!)) {
-        throw new InvalidValueError(`'${parts[1]}' is not an interface name (1-15 of a-z A-Z 0-9 . _ : -)`);
+        throw new InvalidValueError(
+          `'${parts[1]}' is not an interface name (1-15 of a-z A-Z 0-9 . _ : -)`,
+        );
       }
       ifnames[prefix.text] = parts[1]!;
     });
@@ -319,6 +357,17 @@ export function parseHealthcheckArgs(argv: readonly string[], readFile: ReadFile
     group: r.value('group', safeText('a group name')) ?? null,
     apiForm: r.value('apiVersion', apiForm) ?? 4,
     ackTimeout: r.value('ackTimeout', seconds) ?? 10,
+    metricsListen: r.value('metricsListen', safeText('an address')) ?? null,
+    ctlSocket: r.value('ctlSocket', safeText('a socket path')) ?? null,
+    maintenanceFile: r.value('maintenanceFile', safeText('a file name')) ?? null,
+    drainTime: r.value('drainTime', seconds) ?? 0,
+    serviceOptionsGiven: [
+      ...new Set(
+        occurrences
+          .filter((o) => SERVICE_GROUPS.has(o.spec.group) || SERVICE_DESTS.has(o.spec.dest))
+          .map((o) => o.spec.long[0]!),
+      ),
+    ],
     servicesFile: configFile !== null && isStructuredConfig(configFile) ? configFile : null,
     service,
   };

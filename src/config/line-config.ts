@@ -5,8 +5,7 @@ import { ConfigError, type ConfigIssue } from './errors.js';
 import { parseHealthcheckArgs } from './healthcheck-args.js';
 
 export type LineConfigResult =
-  | { ok: true; config: { services: Service[] } }
-  | { ok: false; issues: ConfigIssue[] };
+  { ok: true; config: { services: Service[] } } | { ok: false; issues: ConfigIssue[] };
 
 export function loadLineConfigFile(
   path: string,

@@ -27,6 +27,7 @@ export function encodeExabgpText(command: RouteCommand, form: ApiForm = 4): stri
   }
   const text = `${verb} ${line}`;
   // Every part above is a parsed value; this guards the invariant, it is not the validation.
-  if (/[\r\n;]/.test(text)) throw new Error(`refusing to write an unsafe API line: ${JSON.stringify(text)}`);
+  if (/[\r\n;]/.test(text))
+    throw new Error(`refusing to write an unsafe API line: ${JSON.stringify(text)}`);
   return text;
 }

@@ -29,7 +29,7 @@ function canonical(addr: ipaddr.IPv4 | ipaddr.IPv6): string {
 function parseRawAddress(text: string): ipaddr.IPv4 | ipaddr.IPv6 {
   // ipaddr.js also accepts zone ids and shorthand IPv4 ("1"); neither is an address here.
   if (!ADDRESS_CHARS.test(text)) throw new InvalidValueError(`'${text}' is not an IP address`);
-  if (text.includes('.') && !text.includes(':') && !ipaddr.IPv4.isValidFourPartDecimal(text)) {
+  if (!text.includes(':') && !ipaddr.IPv4.isValidFourPartDecimal(text)) {
     throw new InvalidValueError(`'${text}' is not an IP address`);
   }
   if (!ipaddr.isValid(text)) throw new InvalidValueError(`'${text}' is not an IP address`);

@@ -62,6 +62,8 @@ export interface DnsCheck extends CheckBase {
   readonly type: string;
   readonly expectRcode: string;
   readonly expectAnswer?: string;
+  /** The check's name in reasons and logs, since `name` here is the queried name. */
+  readonly label?: string;
 }
 
 export type CheckSpec = CommandCheck | HttpCheck | TcpCheck | DnsCheck;

@@ -145,9 +145,7 @@ export class ExabgpApi {
         this.owed++;
       }
       if (answer === 'timeout') {
-        this.options.log.warn(
-          `no answer from ExaBGP within ${ackTimeoutMs / 1000} s for: ${line}`,
-        );
+        this.options.log.warn(`no answer from ExaBGP within ${ackTimeoutMs / 1000} s for: ${line}`);
         this.options.onAck?.('timeout');
       }
       return;

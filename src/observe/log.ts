@@ -17,12 +17,34 @@ export interface LogSetup {
 }
 
 const FACILITY_CODES: Record<string, number> = {
-  kern: 0, user: 1, mail: 2, daemon: 3, auth: 4, syslog: 5, lpr: 6, news: 7, uucp: 8, cron: 9,
-  authpriv: 10, ftp: 11, local0: 16, local1: 17, local2: 18, local3: 19, local4: 20, local5: 21,
-  local6: 22, local7: 23,
+  kern: 0,
+  user: 1,
+  mail: 2,
+  daemon: 3,
+  auth: 4,
+  syslog: 5,
+  lpr: 6,
+  news: 7,
+  uucp: 8,
+  cron: 9,
+  authpriv: 10,
+  ftp: 11,
+  local0: 16,
+  local1: 17,
+  local2: 18,
+  local3: 19,
+  local4: 20,
+  local5: 21,
+  local6: 22,
+  local7: 23,
 };
 const SEVERITY: Record<Level, number> = { error: 3, warn: 4, info: 6, debug: 7 };
-const LEVEL_NAMES: Record<Level, string> = { error: 'ERROR', warn: 'WARNING', info: 'INFO', debug: 'DEBUG' };
+const LEVEL_NAMES: Record<Level, string> = {
+  error: 'ERROR',
+  warn: 'WARNING',
+  info: 'INFO',
+  debug: 'DEBUG',
+};
 
 /** One line per message: a newline inside a message (a command's output) is escaped. */
 const oneLine = (message: string): string => message.replace(/\r?\n/g, '\\n');
@@ -37,7 +59,16 @@ function startSyslog(setup: LogSetup, onFailure: (why: string) => void): ChildPr
   const tag = setup.name ? `healthcheck-${setup.name}` : 'healthcheck';
   const child = spawn(
     'logger',
-    ['--rfc3164', '--prio-prefix', '-t', tag, `--id=${process.pid}`, '-u', socket, '--socket-errors=off'],
+    [
+      '--rfc3164',
+      '--prio-prefix',
+      '-t',
+      tag,
+      `--id=${process.pid}`,
+      '-u',
+      socket,
+      '--socket-errors=off',
+    ],
     { stdio: ['pipe', 'ignore', 'ignore'] },
   );
   child.on('error', (error) => onFailure(`cannot run logger: ${error.message}`));

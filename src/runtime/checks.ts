@@ -1,28 +1,30 @@
 // A service's checks, run once and combined by its policy into one report.
+import type { Logger } from '../core/logger.js';
 import type { Service } from '../core/service.js';
-import { commandProbe } from '../probes/command.js';
+import { combine, namedChecks, type Limiter } from '../probes/index.js';
 import type { CheckReport } from './observer.js';
 
-export function makeServiceCheck(service: Service): (signal: AbortSignal) => Promise<CheckReport> {
-  const timeoutMs = service.timing.timeout * 1000;
-  const probes = service.checks.map((spec, index) => ({
-    name: spec.name ?? `${spec.kind}${index === 0 ? '' : index + 1}`,
-    probe: spec.kind === 'command' ? commandProbe(spec.command, (spec.timeout ?? service.timing.timeout) * 1000) : null,
-  }));
+/** Builds the check of one service; `limiter` bounds concurrent checks across services. */
+export function makeServiceCheck(
+  service: Service,
+  limiter?: Limiter,
+  log?: Logger,
+): (signal: AbortSignal) => Promise<CheckReport> {
+  const checks = namedChecks(service.checks, { timeoutMs: service.timing.timeout * 1000 });
+  const probe = combine(checks, service.policy, limiter);
   return async (signal) => {
-    const started = performance.now();
-    const checks = [];
-    for (const { name, probe } of probes) {
-      if (!probe) continue;
-      checks.push({ name, result: await probe(signal) });
+    const result = await probe(signal);
+    if (!result.ok && log) {
+      log.warn(`${service.name}: check failed: ${result.reason}`);
+      for (const { name, result: one } of result.results) {
+        if (!one.ok && one.detail) log.info(`${service.name}: ${name}: output: ${one.detail}`);
+      }
     }
-    const failed = checks.find((c) => !c.result.ok);
-    void timeoutMs;
     return {
-      ok: failed === undefined,
-      reason: failed && !failed.result.ok ? failed.result.reason : 'ok',
-      durationMs: performance.now() - started,
-      checks,
+      ok: result.ok,
+      reason: result.ok ? 'ok' : result.reason,
+      durationMs: result.latencyMs,
+      checks: result.results,
     };
   };
 }

@@ -25,7 +25,11 @@ export interface ServiceStatus {
   readonly since: number;
   readonly lastCheck: (CheckReport & { readonly at: number }) | null;
   /** What was last written for this service: its target and the exact lines. */
-  readonly announced: { readonly target: AnnounceTarget; readonly lines: readonly string[]; readonly at: number } | null;
+  readonly announced: {
+    readonly target: AnnounceTarget;
+    readonly lines: readonly string[];
+    readonly at: number;
+  } | null;
   readonly maintenance: Maintenance | null;
   readonly draining: boolean;
   /** Recent transitions, oldest first (bounded). */
@@ -40,8 +44,7 @@ export interface ProcessStatus {
 }
 
 export type ControlResult<T = undefined> =
-  | { readonly ok: true; readonly value: T }
-  | { readonly ok: false; readonly error: string };
+  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: string };
 
 /** The operations behind `bgp-healthcheck ctl`. Unknown services are an error result, never a throw. */
 export interface ControlTarget {

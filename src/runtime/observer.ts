@@ -17,3 +17,12 @@ export interface RuntimeObserver {
   transitioned?(service: string, from: HealthState, to: HealthState, reason: string): void;
   announced?(service: string, target: AnnounceTarget, lines: readonly string[]): void;
 }
+
+/** One observer that tells each of `observers` in turn. */
+export function composeObservers(...observers: readonly RuntimeObserver[]): RuntimeObserver {
+  return {
+    checked: (...args) => observers.forEach((o) => o.checked?.(...args)),
+    transitioned: (...args) => observers.forEach((o) => o.transitioned?.(...args)),
+    announced: (...args) => observers.forEach((o) => o.announced?.(...args)),
+  };
+}

@@ -38,15 +38,35 @@ export class ServiceRunner {
   private disabled = false;
   private wake: (() => void) | null = null;
 
+  private current: Service;
+  private checkFn: ServiceRunnerDeps['check'];
+
   constructor(
-    readonly service: Service,
+    service: Service,
     private readonly deps: ServiceRunnerDeps,
   ) {
+    this.current = service;
+    this.checkFn = deps.check;
     this.since = deps.clock.now();
   }
 
+  get service(): Service {
+    return this.current;
+  }
+
+  /** Applies a reloaded configuration; the health state and its counters are kept. */
+  update(service: Service, check: ServiceRunnerDeps['check']): void {
+    this.current = service;
+    this.checkFn = check;
+  }
+
   get snapshot(): ServiceSnapshot {
-    return { health: this.health, since: this.since, lastReport: this.lastReport, disabled: this.disabled };
+    return {
+      health: this.health,
+      since: this.since,
+      lastReport: this.lastReport,
+      disabled: this.disabled,
+    };
   }
 
   /** Ends the current wait so the next check starts now. */
@@ -56,18 +76,21 @@ export class ServiceRunner {
 
   async run(signal: AbortSignal): Promise<RunEnd> {
     const { clock } = this.deps;
-    const { timing } = this.service;
     while (!signal.aborted) {
+      const { timing } = this.service;
       const startedAt = clock.now();
       await this.cycle(signal);
       if (signal.aborted) break;
       const fast = usesFastInterval(this.health.state);
       if (!fast && timing.interval === 0) {
-        this.deps.log.info(`${this.service.name}: interval set to zero, exiting after the announcement`);
+        this.deps.log.info(
+          `${this.service.name}: interval set to zero, exiting after the announcement`,
+        );
         return 'end';
       }
       const period = (fast ? timing.fastInterval : timing.interval) * 1000;
-      const jitter = timing.jitter > 0 ? (this.deps.random ?? Math.random)() * timing.jitter * 1000 : 0;
+      const jitter =
+        timing.jitter > 0 ? (this.deps.random ?? Math.random)() * timing.jitter * 1000 : 0;
       await this.waitUntil(startedAt + period + jitter, signal);
     }
     return 'stopped';
@@ -95,7 +118,7 @@ export class ServiceRunner {
     this.disabled = disabled;
     const report: CheckReport = disabled
       ? { ok: true, reason: 'disabled', durationMs: 0, checks: [] }
-      : await deps.check(signal);
+      : await this.checkFn(signal);
     if (signal.aborted) return;
     this.lastReport = report;
     deps.observer?.checked?.(service.name, report, disabled);
@@ -130,7 +153,11 @@ export class ServiceRunner {
     return this.deps.clock.now() - this.since < hold * 1000;
   }
 
-  private async refresh(before: HealthState, state: HealthState, signal: AbortSignal): Promise<void> {
+  private async refresh(
+    before: HealthState,
+    state: HealthState,
+    signal: AbortSignal,
+  ): Promise<void> {
     if (!isAnnouncedState(state) || signal.aborted) return;
     // Every cycle re-announces (a peer may have lost the routes) unless --debounce asks otherwise.
     if (this.service.timing.debounce && state === before) return;

@@ -54,7 +54,10 @@ async function runScenario(impl: Implementation, scenario: Scenario): Promise<Re
     ...scenario.args.map((a) => a.replaceAll('$DIR', dir)),
   ];
   if (scenario.configFile) {
-    writeFileSync(join(dir, 'hc.conf'), scenario.configFile.map((l) => l.replaceAll('$DIR', dir)).join('\n'));
+    writeFileSync(
+      join(dir, 'hc.conf'),
+      scenario.configFile.map((l) => l.replaceAll('$DIR', dir)).join('\n'),
+    );
     args.push('--config', join(dir, 'hc.conf'));
   }
   const hooks: RunHooks = {
@@ -171,7 +174,16 @@ describe.runIf(enabled)('compared with the reference healthcheck', () => {
   it('follows the disable file: disabled metric while it exists, back through INIT when removed', async () => {
     const scenario: Scenario = {
       tape: [0, 0, 0, 0, 'term'],
-      args: [...FAST, ...IPS, '--rise', '2', '--disable', '$DIR/disabled', '--disabled-metric', '555'],
+      args: [
+        ...FAST,
+        ...IPS,
+        '--rise',
+        '2',
+        '--disable',
+        '$DIR/disabled',
+        '--disabled-metric',
+        '555',
+      ],
       onLine: (_line, index, dir) => {
         // After the second UP cycle: disable; after two DISABLED cycles: enable.
         if (index === 3) writeFileSync(join(dir, 'disabled'), '');
@@ -231,7 +243,16 @@ describe.runIf(enabled)('compared with the reference healthcheck', () => {
   it('deaggregates networks and rotates the list with --start-ip', async () => {
     const { ours, reference } = await both({
       tape: [0, 'term'],
-      args: [...FAST, '--ip', '198.51.100.16/30', '--deaggregate-networks', '--start-ip', '1', '--rise', '1'],
+      args: [
+        ...FAST,
+        '--ip',
+        '198.51.100.16/30',
+        '--deaggregate-networks',
+        '--start-ip',
+        '1',
+        '--rise',
+        '1',
+      ],
     });
     expect(ours.lines).toEqual(reference.lines);
     expect(ours.lines[0]).toBe('announce route 198.51.100.17/32 next-hop self med 100');
@@ -252,7 +273,9 @@ describe.runIf(enabled)('compared with the reference healthcheck', () => {
       args: [...FAST, '--ip', '198.51.100.11', '--up-metric', '43'],
     });
     expect(ours.lines).toEqual(reference.lines);
-    expect(ours.lines[0]).toBe('announce route 198.51.100.10/32 next-hop self med 43 community [ 65000:7 ]');
+    expect(ours.lines[0]).toBe(
+      'announce route 198.51.100.10/32 next-hop self med 43 community [ 65000:7 ]',
+    );
   });
 
   it('writes the same lines without acks under --no-ack', async () => {
@@ -266,39 +289,42 @@ describe.runIf(enabled)('compared with the reference healthcheck', () => {
   });
 });
 
-describe.runIf(enabled)('where we deliberately differ from the reference (COMPAT.md "better")', () => {
-  it('rejects a community that would inject a second API line, where the reference emits it', async () => {
-    const injected = ['--community', '1:1\nannounce route 0.0.0.0/0 next-hop self'];
-    const { ours, reference } = await both({
-      tape: [0, 'term'],
-      args: [...FAST, ...IPS, '--rise', '1', ...injected],
+describe.runIf(enabled)(
+  'where we deliberately differ from the reference (COMPAT.md "better")',
+  () => {
+    it('rejects a community that would inject a second API line, where the reference emits it', async () => {
+      const injected = ['--community', '1:1\nannounce route 0.0.0.0/0 next-hop self'];
+      const { ours, reference } = await both({
+        tape: [0, 'term'],
+        args: [...FAST, ...IPS, '--rise', '1', ...injected],
+      });
+      expect(reference.lines).toContain('announce route 0.0.0.0/0 next-hop self ]');
+      expect(ours.lines).toEqual([]);
+      expect(ours.code).toBe(2);
+      expect(ours.stderr).toContain('--community');
     });
-    expect(reference.lines).toContain('announce route 0.0.0.0/0 next-hop self ]');
-    expect(ours.lines).toEqual([]);
-    expect(ours.code).toBe(2);
-    expect(ours.stderr).toContain('--community');
-  });
 
-  it('rejects a malformed value with exit status 2 before writing anything', async () => {
-    const ours = await runScenario('ours', { tape: [0], args: ['--interval', 'soon', ...IPS] });
-    expect(ours.code).toBe(2);
-    expect(ours.lines).toEqual([]);
-    expect(ours.stderr).toMatch(/--interval.*soon/);
-  });
-
-  it('withdraws every prefix on SIGTERM while waiting for an ack, and exits 0', async () => {
-    const ours = await runScenario('ours', {
-      tape: [0, 0, 0, 0, 0],
-      args: [...FAST, ...IPS, '--rise', '1'],
-      onLine: (_line, index, dir) => {
-        if (index === 2) process.kill(Number(readFileSync(join(dir, 'pid'), 'utf8')), 'SIGTERM');
-      },
+    it('rejects a malformed value with exit status 2 before writing anything', async () => {
+      const ours = await runScenario('ours', { tape: [0], args: ['--interval', 'soon', ...IPS] });
+      expect(ours.code).toBe(2);
+      expect(ours.lines).toEqual([]);
+      expect(ours.stderr).toMatch(/--interval.*soon/);
     });
-    expect(ours.code).toBe(0);
-    expect(ours.lines.slice(-2)).toEqual([
-      'withdraw route 198.51.100.10/32 next-hop self',
-      'withdraw route 198.51.100.11/32 next-hop self',
-    ]);
-    expect(ours.lines.filter((l) => l.startsWith('withdraw'))).toHaveLength(2);
-  });
-});
+
+    it('withdraws every prefix on SIGTERM while waiting for an ack, and exits 0', async () => {
+      const ours = await runScenario('ours', {
+        tape: [0, 0, 0, 0, 0],
+        args: [...FAST, ...IPS, '--rise', '1'],
+        onLine: (_line, index, dir) => {
+          if (index === 2) process.kill(Number(readFileSync(join(dir, 'pid'), 'utf8')), 'SIGTERM');
+        },
+      });
+      expect(ours.code).toBe(0);
+      expect(ours.lines.slice(-2)).toEqual([
+        'withdraw route 198.51.100.10/32 next-hop self',
+        'withdraw route 198.51.100.11/32 next-hop self',
+      ]);
+      expect(ours.lines.filter((l) => l.startsWith('withdraw'))).toHaveLength(2);
+    });
+  },
+);

@@ -19,7 +19,16 @@ function alive(pid: number): boolean {
   }
 }
 
-const BASE = ['--no-syslog', '--no-ip-setup', '--ip', '198.51.100.10', '--rise', '1', '--interval', '0.05'];
+const BASE = [
+  '--no-syslog',
+  '--no-ip-setup',
+  '--ip',
+  '198.51.100.10',
+  '--rise',
+  '1',
+  '--interval',
+  '0.05',
+];
 
 describe('the healthcheck process', () => {
   it('exits promptly, writing nothing more, when ExaBGP closes its stdin', async () => {
@@ -41,7 +50,10 @@ describe('the healthcheck process', () => {
     // A parent shell that starts us with pipes it keeps open, then is killed.
     const parent = spawn(
       '/bin/sh',
-      ['-c', `"${process.execPath}" "${OUR_BIN}" ${BASE.join(' ')} --no-ack --pid ${pidFile} --command true > /dev/null & wait`],
+      [
+        '-c',
+        `"${process.execPath}" "${OUR_BIN}" ${BASE.join(' ')} --no-ack --pid ${pidFile} --command true > /dev/null & wait`,
+      ],
       { stdio: ['pipe', 'ignore', 'ignore'] },
     );
     const pid = await waitFor(() => {
@@ -70,7 +82,10 @@ describe('the healthcheck process', () => {
     expect(outcome.lines[0]).toBe('announce route 198.51.100.10/32 next-hop self med 1000');
     expect(outcome.lines.at(-1)).toBe('withdraw route 198.51.100.10/32 next-hop self');
     const pids = readFileSync(childPids, 'utf8').trim().split('\n').map(Number);
-    await waitFor(() => (pids.some(alive) ? undefined : true), 'every process of the check to be gone');
+    await waitFor(
+      () => (pids.some(alive) ? undefined : true),
+      'every process of the check to be gone',
+    );
   });
 
   it('keeps its memory bounded while a check prints 100 MB', async () => {

@@ -21,14 +21,19 @@ export const referenceAvailable = (): boolean => existsSync(REFERENCE_MODULE);
 /** Skips (or fails under REQUIRE_E2E=1) when a tool is missing; returns whether the tier can run. */
 export function requireTool(available: boolean, what: string): boolean {
   if (available) return true;
-  if (process.env.REQUIRE_E2E === '1') throw new Error(`${what} is required (REQUIRE_E2E=1) but missing`);
+  if (process.env.REQUIRE_E2E === '1')
+    throw new Error(`${what} is required (REQUIRE_E2E=1) but missing`);
   console.warn(`skipping: ${what} is missing`);
   return false;
 }
 
 export interface RunHooks {
   /** Called with each stdout line before it is acknowledged; may act on the world (or kill). */
-  onLine?: (line: string, index: number, proc: ChildProcessWithoutNullStreams) => void | Promise<void>;
+  onLine?: (
+    line: string,
+    index: number,
+    proc: ChildProcessWithoutNullStreams,
+  ) => void | Promise<void>;
 }
 
 export interface RunOutcome {
@@ -49,7 +54,10 @@ export interface RunSpec {
 }
 
 /** Starts the implementation, acknowledges every line (unless ack is false) and resolves on exit. */
-export function runHealthcheck(spec: RunSpec, hooks: RunHooks = {}): Promise<RunOutcome> & { proc: ChildProcessWithoutNullStreams } {
+export function runHealthcheck(
+  spec: RunSpec,
+  hooks: RunHooks = {},
+): Promise<RunOutcome> & { proc: ChildProcessWithoutNullStreams } {
   const [cmd, ...base] = implementationCommand(spec.impl);
   const proc = spawn(cmd!, [...base, ...spec.args], {
     cwd: spec.cwd,
@@ -114,7 +122,9 @@ export async function waitFor<T>(
       last = error;
     }
     if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`);
+      throw new Error(
+        `timed out waiting for ${what}${last ? ` (last error: ${last instanceof Error ? last.message : JSON.stringify(last)})` : ''}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 20));
   }

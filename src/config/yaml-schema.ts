@@ -1,0 +1,401 @@
+// The YAML config's one definition: it validates a file, parses every value into core types, and yields the JSON Schema.
+import { z } from 'zod';
+import {
+  parseAsPath,
+  parseCommunities,
+  parseExtendedCommunities,
+  parseLargeCommunities,
+} from '../core/attributes.js';
+import { InvalidValueError } from '../core/errors.js';
+import { parseIpAddress, parseIpPrefix } from '../core/ip.js';
+import type { NextHop } from '../core/route.js';
+import type { CheckPolicy } from '../core/service.js';
+
+const MAX_UINT32 = 0xffffffff;
+const MAX_SECONDS = 86400 * 365;
+const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/;
+const DURATION_UNITS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600 };
+const HOSTNAME =
+  /^(?=.{1,253}$)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\.?$/;
+export const IFNAME = /^[a-zA-Z0-9._:-]{1,15}$/;
+export const DNS_TYPES = [
+  'A',
+  'AAAA',
+  'CNAME',
+  'MX',
+  'NS',
+  'PTR',
+  'SOA',
+  'SRV',
+  'TXT',
+  'CAA',
+] as const;
+export const DNS_RCODES = [
+  'NOERROR',
+  'FORMERR',
+  'SERVFAIL',
+  'NXDOMAIN',
+  'NOTIMP',
+  'REFUSED',
+] as const;
+
+type Ctx = z.core.$RefinementCtx;
+
+/** A core parse function as a transform: its InvalidValueError becomes an issue at this value. */
+function parsedWith<T>(parse: (text: string) => T) {
+  return (text: string, ctx: Ctx): T => {
+    try {
+      return parse(text);
+    } catch (error) {
+      if (!(error instanceof InvalidValueError)) throw error;
+      ctx.issues.push({ code: 'custom', message: error.message, input: text });
+      return z.NEVER;
+    }
+  };
+}
+
+/** Text that ends up in a log line, a file name or a command: no line breaks, no NUL. */
+const oneLine = (what: string) =>
+  z
+    .string()
+    .min(1, { error: `${what} may not be empty` })
+    .regex(/^[^\r\n\0]*$/, { error: `${what} may not contain a line break` });
+
+const integer = (min: number, max: number) =>
+  z
+    .int({ error: `expected an integer from ${min} to ${max}` })
+    .min(min)
+    .max(max);
+
+export const duration = z
+  .union([z.number().min(0).max(MAX_SECONDS), z.string().regex(DURATION)], {
+    error: 'expected seconds (a number, 0 or more) or a duration such as "500ms", "2s", "1m", "1h"',
+  })
+  .transform((value, ctx) => {
+    if (typeof value === 'number') return value;
+    const [, amount, unit] = DURATION.exec(value)!;
+    const seconds = Number(amount) * DURATION_UNITS[unit!]!;
+    if (seconds > MAX_SECONDS) {
+      ctx.issues.push({
+        code: 'custom',
+        message: `'${value}' is longer than a year`,
+        input: value,
+      });
+      return z.NEVER;
+    }
+    return seconds;
+  })
+  .meta({ description: 'Seconds, or a string with a unit: "500ms", "2s", "1m", "1h".' });
+
+const count = integer(0, 1_000_000);
+
+const tokenNumber = z.int().min(0).max(MAX_UINT32);
+
+/** A list of attribute tokens, as one space-separated string or a YAML list. */
+const tokens = (description: string) =>
+  z
+    .union([z.string(), tokenNumber, z.array(z.union([z.string(), tokenNumber]))], {
+      error: 'expected a string or a list of strings',
+    })
+    .transform((value) => (Array.isArray(value) ? value.join(' ') : String(value)))
+    .meta({ description });
+
+const prefix = z
+  .string()
+  .transform(parsedWith(parseIpPrefix))
+  .meta({ description: 'An IP network in CIDR form, or an address (a /32 or /128).' });
+const address = z.string().transform(parsedWith(parseIpAddress));
+
+const nextHop = z
+  .string()
+  .transform(parsedWith((text): NextHop => (text === 'self' ? 'self' : parseIpAddress(text))))
+  .meta({ description: '"self" or an IP address.' });
+
+const commandList = z
+  .union([oneLine('a command'), z.array(oneLine('a command'))], {
+    error: 'expected a command or a list of commands',
+  })
+  .transform((value) => (Array.isArray(value) ? value : [value]));
+
+export const timingSchema = z
+  .strictObject({
+    interval: duration.optional(),
+    'fast-interval': duration.optional(),
+    timeout: duration.optional(),
+    rise: count.optional(),
+    fall: count.optional(),
+    debounce: z.boolean().optional(),
+    'min-state-time': duration.optional(),
+    jitter: duration.optional(),
+  })
+  .meta({ description: 'When to check; every key defaults to the reference healthcheck value.' });
+
+export const routesSchema = z
+  .strictObject({
+    prefixes: z.array(prefix).optional(),
+    label: z
+      .string()
+      .regex(/^[^\s\\]+$/, { error: 'a label may not contain spaces or backslashes' })
+      .optional()
+      .meta({ description: 'Without prefixes: announce the loopback addresses with this label.' }),
+    'label-exact-match': z.boolean().optional(),
+    'next-hop': nextHop.optional(),
+    'up-metric': integer(0, MAX_UINT32).optional(),
+    'down-metric': integer(0, MAX_UINT32).optional(),
+    'disabled-metric': integer(0, MAX_UINT32).optional(),
+    increase: integer(-MAX_UINT32, MAX_UINT32).optional(),
+    'local-preference': integer(0, MAX_UINT32).optional(),
+    community: tokens('Communities: ASN:VALUE or a well-known name.')
+      .transform(parsedWith(parseCommunities))
+      .optional(),
+    'disabled-community': tokens('Communities that replace `community` in DOWN and DISABLED.')
+      .transform(parsedWith(parseCommunities))
+      .optional(),
+    'extended-community': tokens('Extended communities: target:ASN:NN, origin:IP:NN, ...')
+      .transform(parsedWith(parseExtendedCommunities))
+      .optional(),
+    'large-community': tokens('Large communities: A:B:C.')
+      .transform(parsedWith(parseLargeCommunities))
+      .optional(),
+    'as-path': tokens('AS numbers.').transform(parsedWith(parseAsPath)).optional(),
+    'up-as-path': tokens('AS numbers in UP.').transform(parsedWith(parseAsPath)).optional(),
+    'down-as-path': tokens('AS numbers in DOWN.').transform(parsedWith(parseAsPath)).optional(),
+    'disabled-as-path': tokens('AS numbers in DISABLED.')
+      .transform(parsedWith(parseAsPath))
+      .optional(),
+    'path-id': integer(0, MAX_UINT32).optional(),
+    neighbors: z.array(address).optional(),
+    'withdraw-on-down': z.boolean().optional(),
+    'ip-setup': z.boolean().optional(),
+    'dynamic-ip-setup': z.boolean().optional(),
+    sudo: z.boolean().optional(),
+    ifnames: z
+      .record(
+        z.string(),
+        z
+          .string()
+          .regex(IFNAME, { error: 'expected an interface name (1-15 of a-z A-Z 0-9 . _ : -)' }),
+      )
+      .optional()
+      .meta({ description: 'Interface (other than lo) for each prefix, keyed by the prefix.' }),
+    deaggregate: z.boolean().optional(),
+    'start-ip': integer(-1_000_000, 1_000_000).optional(),
+  })
+  .meta({ description: 'What the service announces, and the loopback addresses behind it.' });
+
+const checkBase = {
+  name: oneLine('a check name').optional(),
+  timeout: duration.optional(),
+  weight: z.number().positive().max(1_000_000).optional(),
+};
+
+const host = z.string().refine((text) => HOSTNAME.test(text) || isAddress(text), {
+  error: 'expected a host name or an IP address',
+});
+
+function isAddress(text: string): boolean {
+  try {
+    parseIpAddress(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const statusItem = z
+  .union([z.int().min(100).max(599), z.string().regex(/^[1-5]\d\d(-[1-5]\d\d)?$/)], {
+    error: 'expected a status code (200) or a range ("200-299")',
+  })
+  .transform((value, ctx): readonly [number, number] => {
+    const [lo, hi] = String(value).split('-').map(Number) as [number, number?];
+    if (hi !== undefined && hi < lo) {
+      ctx.issues.push({ code: 'custom', message: `'${value}' is an empty range`, input: value });
+      return z.NEVER;
+    }
+    return [lo, hi ?? lo];
+  });
+
+const httpUrl = z.string().transform(
+  parsedWith((text) => {
+    if (/[\s\0]/.test(text))
+      throw new InvalidValueError('a URL may not contain spaces or line breaks');
+    let url: URL;
+    try {
+      url = new URL(text);
+    } catch {
+      throw new InvalidValueError(`'${text}' is not a URL`);
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      throw new InvalidValueError(`'${text}' is not an http:// or https:// URL`);
+    }
+    return text;
+  }),
+);
+
+const regexSource = z.string().refine(
+  (text) => {
+    try {
+      new RegExp(text);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { error: 'expected a valid regular expression' },
+);
+
+export const checkSchema = z.discriminatedUnion(
+  'type',
+  [
+    z
+      .strictObject({ type: z.literal('command'), command: oneLine('a command'), ...checkBase })
+      .meta({ description: 'Runs a shell command; exit status 0 passes.' }),
+    z
+      .strictObject({
+        type: z.literal('http'),
+        url: httpUrl,
+        method: z
+          .string()
+          .regex(/^[A-Z]{1,16}$/, { error: 'expected an HTTP method such as GET or HEAD' })
+          .default('GET'),
+        headers: z
+          .record(
+            z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, { error: 'expected a header name' }),
+            z
+              .string()
+              .regex(/^[^\r\n\0]*$/, { error: 'a header value may not contain a line break' }),
+          )
+          .default({}),
+        'expect-status': z
+          .union([statusItem, z.array(statusItem).min(1)])
+          .transform((value) => (isRange(value) ? [value] : value))
+          .prefault('200-299')
+          .meta({ description: 'Accepted status codes or ranges; default 200-299.' }),
+        'body-contains': z.string().optional(),
+        'body-matches': regexSource.optional(),
+        'tls-verify': z.boolean().default(true),
+        'follow-redirects': z.boolean().default(false),
+        ...checkBase,
+      })
+      .meta({ description: 'An HTTP or HTTPS request.' }),
+    z
+      .strictObject({
+        type: z.literal('tcp'),
+        host: host.default('127.0.0.1'),
+        port: integer(1, 65535),
+        send: z.string().optional(),
+        expect: z.string().optional(),
+        ...checkBase,
+      })
+      .meta({ description: 'A TCP connection, optionally sending bytes and expecting a reply.' }),
+    z
+      .strictObject({
+        type: z.literal('dns'),
+        server: address.prefault('127.0.0.1'),
+        port: integer(1, 65535).default(53),
+        name: z.string().regex(HOSTNAME, { error: 'expected a domain name' }),
+        'query-type': z.enum(DNS_TYPES).default('A'),
+        'expect-rcode': z.enum(DNS_RCODES).default('NOERROR'),
+        'expect-answer': oneLine('an expected answer').optional(),
+        // In the core type `name` is the queried name, so a DNS check has no label of its own.
+        timeout: checkBase.timeout,
+        weight: checkBase.weight,
+      })
+      .meta({ description: 'A DNS query; UDP, with TCP when the answer is truncated.' }),
+  ],
+  { error: 'expected a check with type: command, http, tcp or dns' },
+);
+
+function isRange(value: unknown): value is readonly [number, number] {
+  return Array.isArray(value) && typeof value[0] === 'number';
+}
+
+export const policySchema = z
+  .union(
+    [
+      z.literal('all'),
+      z.literal('any'),
+      z.strictObject({ weighted: z.number().positive().max(1_000_000_000) }),
+    ],
+    { error: "expected 'all', 'any' or { weighted: THRESHOLD }" },
+  )
+  .transform((value): CheckPolicy =>
+    typeof value === 'string' ? { kind: value } : { kind: 'weighted', threshold: value.weighted },
+  )
+  .meta({
+    description:
+      'all: every check passes; any: one does; weighted: passing weights reach the threshold.',
+  });
+
+export const hooksSchema = z
+  .strictObject({
+    execute: commandList.optional(),
+    'up-execute': commandList.optional(),
+    'down-execute': commandList.optional(),
+    'disabled-execute': commandList.optional(),
+  })
+  .meta({ description: 'Shell commands run on state changes, with STATE in the environment.' });
+
+export const serviceSchema = z
+  .strictObject({
+    name: z.string().regex(/^[\x21-\x7e](?:[\x20-\x7e]{0,126}[\x21-\x7e])?$/, {
+      error:
+        'expected a name of 1 to 128 printable characters, not starting or ending with a space',
+    }),
+    routes: routesSchema.optional(),
+    timing: timingSchema.optional(),
+    disable: oneLine('a file name')
+      .optional()
+      .meta({ description: 'While this file exists the service is DISABLED.' }),
+    hooks: hooksSchema.optional(),
+    checks: z.array(checkSchema).optional(),
+    policy: policySchema.optional(),
+    drain: duration.optional().meta({
+      description: 'On shutdown, announce the disabled attributes this long before withdrawing.',
+    }),
+  })
+  .meta({ description: 'One health-checked service and the routes it announces.' });
+
+const listen = z.string().transform(
+  parsedWith((text) => {
+    const match = /^(?:\[([0-9A-Fa-f:.]+)\]|([0-9.]+)):(\d{1,5})$/.exec(text);
+    const port = Number(match?.[3]);
+    if (!match || port < 1 || port > 65535) {
+      throw new InvalidValueError(
+        `'${text}' is not ADDRESS:PORT (such as 127.0.0.1:9101 or [::1]:9101)`,
+      );
+    }
+    return { host: parseIpAddress(match[1] ?? match[2]!), port };
+  }),
+);
+
+/** The top-level keys other than `services`, shared by the loader and the full schema. */
+export const topLevelFields = {
+  defaults: z
+    .strictObject({ timing: timingSchema.optional() })
+    .optional()
+    .meta({ description: 'Values every service starts from.' }),
+  metrics: z
+    .strictObject({ listen })
+    .optional()
+    .meta({ description: 'Prometheus metrics and the status page, on ADDRESS:PORT.' }),
+  control: z
+    .strictObject({ socket: oneLine('a socket path') })
+    .optional()
+    .meta({ description: 'The control socket (ctl) path.' }),
+  'max-concurrent-checks': integer(1, 100_000).optional(),
+};
+
+export const configSchema = z
+  .strictObject({
+    services: z.array(serviceSchema).min(1, { error: 'expected at least one service' }),
+    ...topLevelFields,
+  })
+  .meta({
+    title: 'bgp-healthcheck configuration',
+    description: 'Services whose health decides the BGP routes announced through ExaBGP.',
+  });
+
+export type ServiceInput = z.output<typeof serviceSchema>;
+export type TimingInput = z.output<typeof timingSchema>;
+export type TopLevelInput = z.output<z.ZodObject<typeof topLevelFields>>;

@@ -1,0 +1,171 @@
+// Check policies: a service's checks run in parallel and their results combine into one verdict.
+import type { Probe, ProbeResult } from '../core/probe.js';
+import type { CheckPolicy } from '../core/service.js';
+
+/** One check of a service as the policy sees it. */
+export interface NamedCheck {
+  /** Shown in reasons and logs: "web: HTTP 503". */
+  readonly name: string;
+  readonly probe: Probe;
+  /** Counted by the weighted policy when the check passes. */
+  readonly weight: number;
+}
+
+/** What one check gave, in the order the checks were configured. */
+export interface CheckOutcome {
+  readonly name: string;
+  readonly result: ProbeResult;
+}
+
+/**
+ * The verdict of a service's checks. It is a `ProbeResult` (failure `reason` such as
+ * "web: HTTP 503; db: connect ECONNREFUSED 127.0.0.1:5432", `latencyMs` the wall time of the
+ * whole round) carrying every check's own result and, for the weighted policy, the score.
+ */
+export type PolicyResult = ProbeResult & {
+  readonly results: readonly CheckOutcome[];
+  /** Sum of the weights of passing checks (every policy computes it; weighted compares it). */
+  readonly score: number;
+};
+
+/** A combined probe; since a `PolicyResult` is a `ProbeResult`, it is also a `Probe`. */
+export type PolicyProbe = (signal: AbortSignal) => Promise<PolicyResult>;
+
+/** Bounds how many checks run at once across every service of the process. */
+export interface Limiter {
+  /** Runs `task` once a slot is free; rejects (with the abort reason) if aborted while waiting. */
+  run<T>(task: () => Promise<T>, signal?: AbortSignal): Promise<T>;
+  /** Tasks running now. */
+  readonly active: number;
+  /** Tasks waiting for a slot. */
+  readonly waiting: number;
+}
+
+/** A first-come, first-served limiter of `max` concurrent tasks (`Infinity` for no limit). */
+export function createLimiter(max: number): Limiter {
+  if (!(max >= 1) || (!Number.isInteger(max) && max !== Infinity)) {
+    throw new RangeError(`limiter size must be a positive integer, got ${max}`);
+  }
+  let active = 0;
+  const queue: (() => void)[] = [];
+  const release = (): void => {
+    active--;
+    const next = queue.shift();
+    if (next) next();
+  };
+  return {
+    get active() {
+      return active;
+    },
+    get waiting() {
+      return queue.length;
+    },
+    run<T>(task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+      return new Promise<T>((resolve, reject) => {
+        const start = (): void => {
+          signal?.removeEventListener('abort', onAbort);
+          active++;
+          // Promise.try is not in Node 20: a synchronous throw must still free the slot.
+          new Promise<T>((settle) => settle(task())).then(resolve, reject).finally(release);
+        };
+        const onAbort = (): void => {
+          const index = queue.indexOf(start);
+          if (index >= 0) queue.splice(index, 1);
+          reject(abortError(signal));
+        };
+        if (signal?.aborted) {
+          reject(abortError(signal));
+          return;
+        }
+        if (active < max) {
+          start();
+          return;
+        }
+        signal?.addEventListener('abort', onAbort, { once: true });
+        queue.push(start);
+      });
+    },
+  };
+}
+
+function abortError(signal: AbortSignal | undefined): Error {
+  const reason: unknown = signal?.reason;
+  return reason instanceof Error ? reason : new Error('aborted');
+}
+
+/**
+ * Runs every check in parallel (each through `limiter` when given) and combines them by `policy`:
+ * `all` passes when every check passes, `any` when at least one does, `weighted` when the summed
+ * weight of passing checks is at least the threshold. With no checks every policy passes, as the
+ * reference does without a command. A probe that throws counts as a failed check.
+ */
+export function combine(
+  checks: readonly NamedCheck[],
+  policy: CheckPolicy,
+  limiter?: Limiter,
+): PolicyProbe {
+  return async (signal) => {
+    const started = performance.now();
+    const results = await Promise.all(
+      checks.map(async (check): Promise<CheckOutcome> => {
+        const result = await runOne(check.probe, signal, limiter);
+        return { name: check.name, result };
+      }),
+    );
+    const latencyMs = performance.now() - started;
+    return verdict(checks, results, policy, latencyMs);
+  };
+}
+
+async function runOne(probe: Probe, signal: AbortSignal, limiter?: Limiter): Promise<ProbeResult> {
+  const started = performance.now();
+  const failure = (reason: string): ProbeResult => ({
+    ok: false,
+    latencyMs: performance.now() - started,
+    reason,
+  });
+  try {
+    return limiter ? await limiter.run(() => probe(signal), signal) : await probe(signal);
+  } catch (error) {
+    if (signal.aborted) return failure('aborted');
+    return failure(`probe error: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+function verdict(
+  checks: readonly NamedCheck[],
+  results: readonly CheckOutcome[],
+  policy: CheckPolicy,
+  latencyMs: number,
+): PolicyResult {
+  const score = results.reduce(
+    (sum, outcome, index) => (outcome.result.ok ? sum + (checks[index]?.weight ?? 0) : sum),
+    0,
+  );
+  const failures = results.filter((outcome) => !outcome.result.ok);
+  const named = failures
+    .map((outcome) => `${outcome.name}: ${outcome.result.ok ? '' : outcome.result.reason}`)
+    .join('; ');
+  const passed = results.length - failures.length;
+  const base = { results, score, latencyMs };
+  if (results.length === 0) return { ok: true, ...base, detail: 'no checks' };
+
+  switch (policy.kind) {
+    case 'all':
+      return failures.length === 0
+        ? { ok: true, ...base, detail: `all ${results.length} checks passed` }
+        : { ok: false, ...base, reason: named };
+    case 'any':
+      return passed > 0
+        ? { ok: true, ...base, detail: `${passed} of ${results.length} checks passed` }
+        : { ok: false, ...base, reason: `every check failed: ${named}` };
+    case 'weighted':
+      return score >= policy.threshold
+        ? { ok: true, ...base, detail: `score ${score} >= ${policy.threshold}` }
+        : {
+            ok: false,
+            ...base,
+            reason: `score ${score} < ${policy.threshold}${named === '' ? '' : ` (${named})`}`,
+          };
+  }
+}

@@ -1,0 +1,134 @@
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { checkConfigCommand } from '../../src/cli/check-config.js';
+import type { CliIo } from '../../src/cli/io.js';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+
+/** An io whose files come from `files` first, then from the repository. */
+function fakeIo(files: Record<string, string> = {}) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: CliIo = {
+    stdout: (s) => out.push(s),
+    stderr: (s) => err.push(s),
+    readFile: async (path) => files[path] ?? readFile(`${root}${path}`, 'utf8'),
+  };
+  return { io, stdout: () => out.join(''), stderr: () => err.join('') };
+}
+
+describe('check-config', () => {
+  it.each([
+    'examples/anycast-dns.yaml',
+    'examples/multi-service.yaml',
+    'examples/weighted.yaml',
+    'examples/graceful-shutdown.yaml',
+  ])('accepts %s and shows the lines of every state', async (file) => {
+    const t = fakeIo();
+    expect(await checkConfigCommand([file], t.io)).toBe(0);
+    expect(t.stderr()).toBe('');
+    expect(t.stdout()).toMatch(/^# UP\n(announce|withdraw) route /m);
+    expect(t.stdout()).toContain('# DOWN\n');
+    expect(t.stdout()).toContain('# DISABLED\n');
+  });
+
+  it('prints the exact lines of the anycast DNS example', async () => {
+    const t = fakeIo();
+    await checkConfigCommand(['examples/anycast-dns.yaml'], t.io);
+    expect(t.stdout()).toBe(
+      [
+        '# examples/anycast-dns.yaml: valid, 1 service',
+        "# service 'dns': 1 check, policy all",
+        '# UP',
+        'announce route 198.51.100.53/32 next-hop self med 100 community [ 65001:53 ]',
+        'announce route 2001:db8::53/128 next-hop self med 101 community [ 65001:53 ]',
+        '# DOWN',
+        'withdraw route 198.51.100.53/32 next-hop self',
+        'withdraw route 2001:db8::53/128 next-hop self',
+        '# DISABLED',
+        'withdraw route 198.51.100.53/32 next-hop self',
+        'withdraw route 2001:db8::53/128 next-hop self',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('shows the graceful-shutdown community in DOWN and DISABLED only', async () => {
+    const t = fakeIo();
+    await checkConfigCommand(['examples/graceful-shutdown.yaml'], t.io);
+    const [, up, down, disabled] = t.stdout().split(/^# (?:UP|DOWN|DISABLED)\n/m);
+    expect(up).not.toContain('65535:0');
+    expect(down).toContain('med 1000 community [ 65001:100 65535:0 ]');
+    expect(disabled).toContain('med 1000 community [ 65001:100 65535:0 ]');
+  });
+
+  it('writes the 5.x form with --api-version 5', async () => {
+    const t = fakeIo();
+    expect(await checkConfigCommand(['--api-version', '5', 'examples/weighted.yaml'], t.io)).toBe(
+      0,
+    );
+    expect(t.stdout()).toContain(
+      'neighbor * announce route 198.51.100.100/32 next-hop 192.0.2.10 med 100\n',
+    );
+  });
+
+  it('deaggregates and rotates prefixes as the process would', async () => {
+    const t = fakeIo({
+      'd.yaml':
+        'services:\n  - name: d\n    routes: {prefixes: [198.51.100.16/31], deaggregate: true, start-ip: 1}\n',
+    });
+    expect(await checkConfigCommand(['d.yaml'], t.io)).toBe(0);
+    expect(t.stdout()).toContain(
+      '# UP\nannounce route 198.51.100.17/32 next-hop self med 100\nannounce route 198.51.100.16/32 next-hop self med 101\n',
+    );
+  });
+
+  it('says that lines depend on discovery for a service with only a label', async () => {
+    const t = fakeIo({ 'l.yaml': 'services:\n  - name: l\n    routes: {label: web}\n' });
+    expect(await checkConfigCommand(['l.yaml'], t.io)).toBe(0);
+    expect(t.stdout()).toContain(
+      "# no prefix configured: the addresses on lo labelled starting with 'web' are discovered at start",
+    );
+    expect(t.stdout()).not.toContain('route ');
+  });
+
+  it('lists every problem as FILE:LINE: path: message and exits 2', async () => {
+    const t = fakeIo({
+      'bad.yml':
+        'services:\n  - name: a\n    timing: {rise: many}\n  - name: a\n    colour: blue\n',
+    });
+    expect(await checkConfigCommand(['bad.yml'], t.io)).toBe(2);
+    expect(t.stdout()).toBe('');
+    expect(t.stderr().split('\n')).toEqual([
+      'bad.yml:3: services[0].timing.rise: expected number, got the string "many"',
+      "bad.yml:4: services[1].name: duplicate service name 'a' (also services[0].name)",
+      "bad.yml:5: services[1].colour: unknown key 'colour'",
+      'bad.yml: invalid (3 problems)',
+      '',
+    ]);
+  });
+
+  it('validates the ExaBGP line format too', async () => {
+    const t = fakeIo();
+    expect(await checkConfigCommand(['examples/quickstart.conf'], t.io)).toBe(0);
+    expect(t.stdout()).toContain(
+      '# UP\nannounce route 198.51.100.10/32 next-hop 192.0.2.10 med 100 community [ 65000:100 ]\n',
+    );
+  });
+
+  it('reports a bad line-format value with its line', async () => {
+    const t = fakeIo({ 'bad.conf': 'ip = 198.51.100.10/32\ncommunity = 65001:1]\n' });
+    expect(await checkConfigCommand(['bad.conf'], t.io)).toBe(2);
+    expect(t.stderr()).toMatch(/^bad\.conf:2: --community: /);
+  });
+
+  it('exits 2 when the file cannot be read or no file is given', async () => {
+    const missing = fakeIo();
+    expect(await checkConfigCommand(['no-such-file.yaml'], missing.io)).toBe(2);
+    expect(missing.stderr()).toContain("cannot read 'no-such-file.yaml': ENOENT");
+    const usage = fakeIo();
+    expect(await checkConfigCommand([], usage.io)).toBe(2);
+    expect(usage.stderr()).toContain('usage: bgp-healthcheck check-config');
+  });
+});

@@ -1,0 +1,128 @@
+// BIRD 2 as the receiving peer: a passive BGP session and `birdc show route all` read as values.
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { runCommand } from './exec.js';
+import type { Daemon, Supervisor } from './processes.js';
+import { waitFor } from './wait.js';
+
+export interface BirdOptions {
+  readonly localAddress: string;
+  readonly port: number;
+  readonly as: number;
+  readonly neighborAddress: string;
+  readonly neighborAs: number;
+  readonly routerId: string;
+  /** A route covering the documentation next-hops, so BIRD resolves them (else "Invalid next hop"). */
+  readonly nextHopCover: string;
+}
+
+export interface BirdRoute {
+  readonly prefix: string;
+  readonly nextHop: string | undefined;
+  readonly med: number | undefined;
+  readonly localPref: number | undefined;
+  readonly asPath: number[];
+  /** "ASN:VALUE" strings. */
+  readonly communities: string[];
+}
+
+export function birdConfig(options: BirdOptions): string {
+  return [
+    `router id ${options.routerId};`,
+    'protocol device {}',
+    'protocol static {',
+    '  ipv4;',
+    `  route ${options.nextHopCover} blackhole;`,
+    '}',
+    'protocol bgp exa {',
+    `  local ${options.localAddress} port ${options.port} as ${options.as};`,
+    `  neighbor ${options.neighborAddress} as ${options.neighborAs};`,
+    '  passive on;',
+    // A next-hop that is not on a connected network needs multihop plus recursive resolution.
+    '  multihop;',
+    '  ipv4 { import all; export none; gateway recursive; igp table master4; };',
+    '}',
+    '',
+  ].join('\n');
+}
+
+/** Parses `birdc show route all PREFIX`: the route line, then its indented attribute lines. */
+export function parseBirdRoutes(output: string): BirdRoute[] {
+  const routes: BirdRoute[] = [];
+  let current: { -readonly [K in keyof BirdRoute]: BirdRoute[K] } | undefined;
+  for (const line of output.split('\n')) {
+    const head = /^(\S+\/\d+)\s+/.exec(line);
+    if (head?.[1] !== undefined) {
+      current = {
+        prefix: head[1],
+        nextHop: undefined,
+        med: undefined,
+        localPref: undefined,
+        asPath: [],
+        communities: [],
+      };
+      routes.push(current);
+      continue;
+    }
+    if (current === undefined) continue;
+    const attr = /^\s+BGP\.(\w+):\s*(.*)$/.exec(line);
+    if (attr === null) continue;
+    const [, name, value = ''] = attr;
+    if (name === 'next_hop') current.nextHop = value.trim().split(/\s+/)[0];
+    else if (name === 'med') current.med = Number(value);
+    else if (name === 'local_pref') current.localPref = Number(value);
+    else if (name === 'as_path')
+      current.asPath = value.trim() === '' ? [] : value.trim().split(/\s+/).map(Number);
+    else if (name === 'community') {
+      current.communities = [...value.matchAll(/\((\d+),(\d+)\)/g)].map((m) => `${m[1]}:${m[2]}`);
+    }
+  }
+  return routes;
+}
+
+export class Bird {
+  constructor(
+    readonly daemon: Daemon,
+    readonly socket: string,
+  ) {}
+
+  async showRouteAll(prefix: string): Promise<string> {
+    const result = await runCommand('birdc', ['-s', this.socket, 'show', 'route', 'all', prefix]);
+    if (result.code !== 0)
+      throw new Error(`birdc: ${result.stderr.trim() || result.stdout.trim()}`);
+    return result.stdout;
+  }
+
+  async routes(prefix: string): Promise<BirdRoute[]> {
+    return parseBirdRoutes(await this.showRouteAll(prefix));
+  }
+}
+
+export async function startBird(
+  supervisor: Supervisor,
+  dir: string,
+  options: BirdOptions,
+): Promise<Bird> {
+  const config = join(dir, 'bird.conf');
+  const socket = join(dir, 'bird.ctl');
+  await writeFile(config, birdConfig(options), { mode: 0o644 });
+  // -f keeps it in the foreground, so the supervisor owns the real daemon.
+  const daemon = supervisor.start(
+    'bird',
+    'bird',
+    ['-f', '-c', config, '-s', socket, '-P', join(dir, 'bird.pid')],
+    {
+      logFile: join(dir, 'bird.log'),
+    },
+  );
+  const bird = new Bird(daemon, socket);
+  await waitFor(
+    async () => {
+      if (daemon.hasExited()) throw new Error(`bird exited; see ${daemon.logFile}`);
+      const result = await runCommand('birdc', ['-s', socket, 'show', 'status']);
+      return result.code === 0 && result.stdout.includes('Daemon is up');
+    },
+    { timeoutMs: 10_000, what: 'bird to answer on its control socket' },
+  );
+  return bird;
+}

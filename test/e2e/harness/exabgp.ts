@@ -1,0 +1,76 @@
+// ExaBGP 4.2 as the speaker: its config with the healthcheck as its process, and starting it.
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { inNamespace } from './netns.js';
+import type { Daemon, Supervisor } from './processes.js';
+
+export interface ExabgpOptions {
+  /** The peer ExaBGP dials. */
+  readonly peerAddress: string;
+  readonly peerPort: number;
+  readonly localAddress: string;
+  readonly localAs: number;
+  readonly peerAs: number;
+  readonly routerId: string;
+  /** The healthcheck's argv; ExaBGP splits the run line at spaces, so no argument may hold one. */
+  readonly processArgv: readonly string[];
+  /** false sets exabgp.api.ack=false (the healthcheck then needs --no-ack). */
+  readonly ack?: boolean;
+  readonly netns?: string;
+}
+
+export function exabgpConfig(options: ExabgpOptions): string {
+  const spaced = options.processArgv.find((arg) => /\s/.test(arg));
+  if (spaced !== undefined)
+    throw new Error(`ExaBGP cannot pass an argument with spaces: "${spaced}"`);
+  return [
+    'process hc {',
+    `  run ${options.processArgv.join(' ')};`,
+    '  encoder text;',
+    '}',
+    `neighbor ${options.peerAddress} {`,
+    `  router-id ${options.routerId};`,
+    `  local-address ${options.localAddress};`,
+    `  local-as ${options.localAs};`,
+    `  peer-as ${options.peerAs};`,
+    `  connect ${options.peerPort};`,
+    '  family { ipv4 unicast; ipv6 unicast; }',
+    '  api { processes [ hc ]; }',
+    '}',
+    '',
+  ].join('\n');
+}
+
+export interface Exabgp {
+  readonly daemon: Daemon;
+  readonly logFile: string;
+  /** ExaBGP's own log (the API lines it accepted). */
+  log(): Promise<string>;
+}
+
+export async function startExabgp(
+  supervisor: Supervisor,
+  dir: string,
+  options: ExabgpOptions,
+): Promise<Exabgp> {
+  const config = join(dir, 'exabgp.conf');
+  const logFile = join(dir, 'exabgp.log');
+  await writeFile(config, exabgpConfig(options), { mode: 0o644 });
+  const [command, args] = inNamespace(options.netns, 'exabgp', [config]);
+  const env: Record<string, string> = {
+    // Otherwise it drops to its own user, which may not read the test's files.
+    'exabgp.daemon.user': 'root',
+    'exabgp.log.destination': logFile,
+    'exabgp.api.ack': options.ack === false ? 'false' : 'true',
+  };
+  const daemon = supervisor.start('exabgp', command, args, {
+    logFile: join(dir, 'exabgp.out'),
+    env,
+    cwd: dir,
+  });
+  return {
+    daemon,
+    logFile,
+    log: () => readFile(logFile, 'utf8').catch(() => ''),
+  };
+}

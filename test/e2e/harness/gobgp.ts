@@ -1,0 +1,190 @@
+// GoBGP as the receiving peer: its TOML config, starting gobgpd, and reading its RIB as plain values.
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { runCommand } from './exec.js';
+import { inNamespace } from './netns.js';
+import type { Daemon, Supervisor } from './processes.js';
+import { waitFor } from './wait.js';
+
+export interface GobgpNeighbor {
+  readonly address: string;
+  readonly peerAs: number;
+}
+
+export interface GobgpOptions {
+  readonly as: number;
+  readonly routerId: string;
+  readonly port: number;
+  readonly grpcPort: number;
+  /** Addresses gobgpd listens on; all of them when not given. */
+  readonly listen?: readonly string[];
+  readonly neighbors: readonly GobgpNeighbor[];
+  readonly netns?: string;
+}
+
+/** One path of the RIB, with the attributes the scenarios look at. */
+export interface RibPath {
+  readonly prefix: string;
+  readonly neighbor: string;
+  readonly best: boolean;
+  readonly nextHop: string | undefined;
+  readonly med: number | undefined;
+  readonly localPref: number | undefined;
+  readonly asPath: number[];
+  /** "ASN:VALUE" strings. */
+  readonly communities: string[];
+  /** "GLOBAL:LOCAL1:LOCAL2" strings. */
+  readonly largeCommunities: string[];
+}
+
+export type Family = 'ipv4' | 'ipv6';
+
+export function gobgpConfig(options: GobgpOptions): string {
+  const lines = [
+    '[global.config]',
+    `  as = ${options.as}`,
+    `  router-id = "${options.routerId}"`,
+    `  port = ${options.port}`,
+  ];
+  if (options.listen !== undefined) {
+    lines.push(`  local-address-list = [${options.listen.map((a) => `"${a}"`).join(', ')}]`);
+  }
+  for (const neighbor of options.neighbors) {
+    lines.push(
+      '[[neighbors]]',
+      '  [neighbors.config]',
+      `    neighbor-address = "${neighbor.address}"`,
+      `    peer-as = ${neighbor.peerAs}`,
+      '  [neighbors.transport.config]',
+      '    passive-mode = true',
+      // Without ipv6-unicast declared, IPv6 routes are dropped without a word.
+      '  [[neighbors.afi-safis]]',
+      '    [neighbors.afi-safis.config]',
+      '      afi-safi-name = "ipv4-unicast"',
+      '  [[neighbors.afi-safis]]',
+      '    [neighbors.afi-safis.config]',
+      '      afi-safi-name = "ipv6-unicast"',
+    );
+  }
+  return lines.join('\n') + '\n';
+}
+
+interface GobgpAttr {
+  type: number;
+  value?: unknown;
+  metric?: number;
+  nexthop?: string;
+  communities?: number[];
+  as_paths?: { asns?: number[] }[];
+}
+
+interface GobgpPath {
+  nlri?: { prefix?: string };
+  best?: boolean;
+  attrs?: GobgpAttr[];
+  'neighbor-ip'?: string;
+}
+
+function largeCommunities(value: unknown): string[] {
+  if (!Array.isArray(value)) return [];
+  // GoBGP marshals its LargeCommunity struct without JSON tags, so the keys are Go field names.
+  return value.map((entry: { ASN?: number; LocalData1?: number; LocalData2?: number }) =>
+    [entry.ASN, entry.LocalData1, entry.LocalData2].join(':'),
+  );
+}
+
+/** Turns `gobgp global rib -j` output into paths; attribute types are the BGP type codes. */
+export function parseGobgpRib(json: string): RibPath[] {
+  const text = json.trim();
+  if (text === '' || text === 'null') return [];
+  const table = JSON.parse(text) as Record<string, GobgpPath[]>;
+  const paths: RibPath[] = [];
+  for (const [prefix, entries] of Object.entries(table)) {
+    for (const path of entries) {
+      const attrs = path.attrs ?? [];
+      const byType = (type: number) => attrs.find((attr) => attr.type === type);
+      paths.push({
+        prefix: path.nlri?.prefix ?? prefix,
+        neighbor: path['neighbor-ip'] ?? '',
+        best: path.best === true,
+        // IPv4 uses NEXT_HOP (3); IPv6 carries it in MP_REACH_NLRI (14).
+        nextHop: byType(3)?.nexthop ?? byType(14)?.nexthop,
+        med: byType(4)?.metric,
+        localPref: typeof byType(5)?.value === 'number' ? (byType(5)?.value as number) : undefined,
+        asPath: (byType(2)?.as_paths ?? []).flatMap((segment) => segment.asns ?? []),
+        communities: (byType(8)?.communities ?? []).map(
+          (c) => `${Math.floor(c / 65536)}:${c % 65536}`,
+        ),
+        largeCommunities: largeCommunities(byType(32)?.value),
+      });
+    }
+  }
+  return paths;
+}
+
+export class Gobgp {
+  constructor(
+    readonly daemon: Daemon,
+    readonly options: GobgpOptions,
+  ) {}
+
+  private async cli(args: readonly string[]): Promise<string> {
+    const [command, argv] = inNamespace(this.options.netns, 'gobgp', [
+      '-p',
+      String(this.options.grpcPort),
+      ...args,
+    ]);
+    const result = await runCommand(command, argv);
+    if (result.code !== 0) throw new Error(`gobgp ${args.join(' ')}: ${result.stderr.trim()}`);
+    return result.stdout;
+  }
+
+  /** Every path the peer holds for `family` (one prefix when given). */
+  async rib(family: Family, prefix?: string): Promise<RibPath[]> {
+    const args = ['global', 'rib', '-a', family];
+    if (prefix !== undefined) args.push(prefix);
+    return parseGobgpRib(await this.cli([...args, '-j']));
+  }
+
+  /** Session states by neighbor address ("established", "active", ...). */
+  async sessions(): Promise<Record<string, string>> {
+    const peers = JSON.parse(await this.cli(['neighbor', '-j'])) as {
+      state?: { neighbor_address?: string; session_state?: string | number };
+      conf?: { neighbor_address?: string };
+    }[];
+    const states: Record<string, string> = {};
+    for (const peer of peers ?? []) {
+      const address = peer.state?.neighbor_address ?? peer.conf?.neighbor_address ?? '?';
+      states[address] = String(peer.state?.session_state ?? 'unknown').toLowerCase();
+    }
+    return states;
+  }
+}
+
+export async function startGobgp(
+  supervisor: Supervisor,
+  dir: string,
+  options: GobgpOptions,
+): Promise<Gobgp> {
+  const config = join(dir, 'gobgpd.toml');
+  await writeFile(config, gobgpConfig(options), { mode: 0o644 });
+  const [command, args] = inNamespace(options.netns, 'gobgpd', [
+    '-f',
+    config,
+    '-t',
+    'toml',
+    '--api-hosts',
+    `127.0.0.1:${options.grpcPort}`,
+  ]);
+  const daemon = supervisor.start('gobgpd', command, args, { logFile: join(dir, 'gobgpd.log') });
+  const gobgp = new Gobgp(daemon, options);
+  await waitFor(
+    async () => {
+      if (daemon.hasExited()) throw new Error(`gobgpd exited; see ${daemon.logFile}`);
+      await gobgp.sessions();
+      return true;
+    },
+    { timeoutMs: 10_000, what: 'gobgpd to answer on its API' },
+  );
+  return gobgp;
+}

@@ -1,0 +1,150 @@
+// One scenario's world on loopback: a peer (GoBGP or BIRD), ExaBGP, and the healthcheck it runs.
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { startBird, type Bird } from './bird.js';
+import { startExabgp, type Exabgp } from './exabgp.js';
+import { startGobgp, type Gobgp } from './gobgp.js';
+import {
+  healthcheckArgv,
+  healthcheckConfig,
+  SteeredCheck,
+  type Implementation,
+  type OptionValue,
+} from './healthcheck.js';
+import { freePorts } from './ports.js';
+import { Supervisor } from './processes.js';
+import { makeTempDir, removeTempDir } from './tempdir.js';
+
+export const LOCAL_AS = 64512;
+/** The address ExaBGP speaks from; the peer listens on 127.0.0.1. */
+export const SPEAKER_ADDRESS = '127.0.0.2';
+
+/** Fast timing so a scenario takes seconds: interval 1 s, fast-interval 0.5 s, rise/fall 2. */
+export const FAST_TIMING: Readonly<Record<string, OptionValue>> = {
+  interval: 1,
+  'fast-interval': 0.5,
+  timeout: 2,
+  rise: 2,
+  fall: 2,
+};
+
+export interface WorldOptions {
+  readonly implementation: Implementation;
+  /** Healthcheck options on top of the check command, fast timing and no ip setup / syslog. */
+  readonly healthcheck: Readonly<Record<string, OptionValue>>;
+  /** false runs ExaBGP with exabgp.api.ack=false. */
+  readonly ack?: boolean;
+  readonly healthyAtStart?: boolean;
+}
+
+export interface World {
+  readonly dir: string;
+  readonly supervisor: Supervisor;
+  readonly check: SteeredCheck;
+  /** The healthcheck config file: its path is unique, so it also finds our process in /proc. */
+  readonly configFile: string;
+  readonly exabgp: Exabgp;
+  stop(): Promise<void>;
+}
+
+export interface GobgpWorld extends World {
+  readonly gobgp: Gobgp;
+}
+
+export interface BirdWorld extends World {
+  readonly bird: Bird;
+}
+
+async function prepare(tag: string, options: WorldOptions) {
+  const dir = await makeTempDir(tag);
+  const supervisor = new Supervisor();
+  supervisor.sweep(dir);
+  const check = new SteeredCheck(dir);
+  await check.install(options.healthyAtStart ?? true);
+  const configFile = join(dir, 'healthcheck.conf');
+  await writeFile(
+    configFile,
+    healthcheckConfig({
+      command: check.script,
+      ...FAST_TIMING,
+      'no-ip-setup': true,
+      'no-syslog': true,
+      name: `e2e-${tag}`,
+      // Harmless until a scenario creates the file.
+      disable: check.disableFile,
+      ...options.healthcheck,
+    }),
+    { mode: 0o644 },
+  );
+  const stop = async () => {
+    try {
+      await supervisor.stopAll();
+    } finally {
+      await removeTempDir(dir);
+    }
+  };
+  return { dir, supervisor, check, configFile, stop };
+}
+
+function speakerOptions(options: WorldOptions, configFile: string, port: number) {
+  return {
+    peerAddress: '127.0.0.1',
+    peerPort: port,
+    localAddress: SPEAKER_ADDRESS,
+    localAs: LOCAL_AS,
+    // iBGP: the peer then shows the AS path and local preference exactly as announced.
+    peerAs: LOCAL_AS,
+    routerId: '192.0.2.253',
+    processArgv: healthcheckArgv(options.implementation, configFile),
+    ack: options.ack ?? true,
+  };
+}
+
+export async function startGobgpWorld(tag: string, options: WorldOptions): Promise<GobgpWorld> {
+  const base = await prepare(tag, options);
+  try {
+    const [port = 0, grpcPort = 0] = await freePorts(2);
+    const gobgp = await startGobgp(base.supervisor, base.dir, {
+      as: LOCAL_AS,
+      routerId: '192.0.2.254',
+      port,
+      grpcPort,
+      listen: ['127.0.0.1'],
+      neighbors: [{ address: SPEAKER_ADDRESS, peerAs: LOCAL_AS }],
+    });
+    const exabgp = await startExabgp(
+      base.supervisor,
+      base.dir,
+      speakerOptions(options, base.configFile, port),
+    );
+    return { ...base, gobgp, exabgp };
+  } catch (error) {
+    await base.stop();
+    throw error;
+  }
+}
+
+export async function startBirdWorld(tag: string, options: WorldOptions): Promise<BirdWorld> {
+  const base = await prepare(tag, options);
+  try {
+    const [port = 0] = await freePorts(1);
+    const bird = await startBird(base.supervisor, base.dir, {
+      localAddress: '127.0.0.1',
+      port,
+      as: LOCAL_AS,
+      neighborAddress: SPEAKER_ADDRESS,
+      neighborAs: LOCAL_AS,
+      routerId: '192.0.2.250',
+      nextHopCover: '192.0.2.0/24',
+    });
+    const exabgp = await startExabgp(
+      base.supervisor,
+      base.dir,
+      speakerOptions(options, base.configFile, port),
+    );
+    return { ...base, bird, exabgp };
+  } catch (error) {
+    await base.stop();
+    throw error;
+  }
+}

@@ -1,0 +1,74 @@
+#!/usr/bin/env node
+// Runs the anycast failover lab by hand and prints the measured failover times as a table.
+// Usage (as root, from the repository, after `npm run build`):
+//   node test/lab/anycast-lab.js [--reference] [--runs N]
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const args = process.argv.slice(2);
+const implementation = args.includes('--reference') ? 'reference' : 'ours';
+const runsAt = args.indexOf('--runs');
+const runs = runsAt >= 0 ? Number(args[runsAt + 1]) : 1;
+if (!Number.isInteger(runs) || runs < 1) {
+  process.stderr.write('anycast-lab: --runs takes a positive integer\n');
+  process.exit(2);
+}
+
+const dir = mkdtempSync(join(tmpdir(), `bgphc-lab-report-${process.pid}-`));
+const reports = [];
+try {
+  for (let run = 1; run <= runs; run++) {
+    const reportFile = join(dir, `run-${run}.json`);
+    // The lab is the vitest test itself, so the script and CI measure exactly the same thing.
+    const result = spawnSync(
+      join(repo, 'node_modules', '.bin', 'vitest'),
+      ['run', 'test/lab/anycast.test.ts', '--reporter=dot'],
+      {
+        cwd: repo,
+        stdio: ['ignore', 'inherit', 'inherit'],
+        env: {
+          ...process.env,
+          ANYCAST_LAB_REPORT: reportFile,
+          BGP_HC_E2E_IMPL: implementation,
+          REQUIRE_E2E: '1',
+        },
+      },
+    );
+    if (result.status !== 0) {
+      process.stderr.write(
+        `anycast-lab: run ${run} failed (exit ${result.status ?? result.signal})\n`,
+      );
+      process.exit(1);
+    }
+    reports.push(JSON.parse(readFileSync(reportFile, 'utf8')));
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+const first = reports[0];
+const t = first.timing;
+process.stdout.write(
+  `\nanycast lab, ${implementation} healthcheck: interval ${t.interval} s, fast-interval ${t.fastInterval} s, ` +
+    `timeout ${t.timeout} s, rise ${t.rise}, fall ${t.fall}; ${runs} run(s)\n\n`,
+);
+const rows = first.events.map((event, index) => {
+  const times = reports.map((report) => report.events[index].measuredMs);
+  return [
+    event.name,
+    times.join(' / ') + ' ms',
+    `${event.boundMs} ms`,
+    event.pathsAfter.join(', '),
+    event.bestAfter,
+  ];
+});
+const header = ['event', 'measured', 'bound', 'router holds', 'best'];
+const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+const line = (cells) => '| ' + cells.map((cell, i) => cell.padEnd(widths[i])).join(' | ') + ' |';
+process.stdout.write(
+  [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n') + '\n',
+);

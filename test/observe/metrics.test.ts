@@ -1,0 +1,157 @@
+// The Prometheus metrics, driven by the runtime's observer calls; values read back from the registry.
+import { describe, expect, it } from 'vitest';
+import { register as globalRegistry } from 'prom-client';
+import { Metrics } from '../../src/observe/metrics.js';
+import { bringDown, bringUp, failingReport, linesFor, passingReport } from './events.js';
+
+type Labels = Record<string, string>;
+
+/** One sample's value; a histogram's `_bucket`, `_sum` and `_count` samples are found by their name. */
+async function value(metrics: Metrics, name: string, labels: Labels = {}): Promise<number | undefined> {
+  const base = name.replace(/_(bucket|sum|count)$/, '');
+  const metric = metrics.registry.getSingleMetric(name) ?? metrics.registry.getSingleMetric(base);
+  if (!metric) throw new Error(`no metric ${name}`);
+  const { values } = await metric.get();
+  const found = values.find(
+    (v) =>
+      ((v as { metricName?: string }).metricName ?? name) === name &&
+      Object.entries(labels).every(([k, want]) => String((v.labels as Labels)[k]) === want),
+  );
+  return found?.value;
+}
+
+async function series(metrics: Metrics, name: string): Promise<Labels[]> {
+  const metric = metrics.registry.getSingleMetric(name);
+  if (!metric) throw new Error(`no metric ${name}`);
+  return (await metric.get()).values.map((v) => v.labels as Labels);
+}
+
+function metrics(services = ['web']) {
+  const clock = { t: 1_700_000_000_000 };
+  return { m: new Metrics({ now: () => clock.t, processMetrics: false, services }), clock };
+}
+
+const stateOf = async (m: Metrics, service: string) => {
+  const states: Record<string, number | undefined> = {};
+  for (const state of ['INIT', 'DISABLED', 'RISING', 'FALLING', 'UP', 'DOWN']) {
+    states[state] = await value(m, 'bgp_healthcheck_service_state', { service, state });
+  }
+  return states;
+};
+
+describe('Metrics', () => {
+  it('starts a service in INIT, not announced, with zero counts and its start as last transition', async () => {
+    const { m, clock } = metrics();
+    expect(await stateOf(m, 'web')).toEqual({ INIT: 1, DISABLED: 0, RISING: 0, FALLING: 0, UP: 0, DOWN: 0 });
+    expect(await value(m, 'bgp_healthcheck_service_announced', { service: 'web' })).toBe(0);
+    expect(await value(m, 'bgp_healthcheck_checks_total', { service: 'web', result: 'ok' })).toBe(0);
+    expect(await value(m, 'bgp_healthcheck_checks_total', { service: 'web', result: 'failed' })).toBe(0);
+    expect(await value(m, 'bgp_healthcheck_last_transition_timestamp_seconds', { service: 'web' })).toBe(
+      clock.t / 1000,
+    );
+  });
+
+  it('sets the DOWN gauge and counts each transition after UP → FALLING → DOWN', async () => {
+    const { m, clock } = metrics();
+    bringUp(m, 'web');
+    clock.t += 30_000;
+    bringDown(m, 'web');
+    expect(await stateOf(m, 'web')).toEqual({ INIT: 0, DISABLED: 0, RISING: 0, FALLING: 0, UP: 0, DOWN: 1 });
+    const transitions = (from: string, to: string) =>
+      value(m, 'bgp_healthcheck_transitions_total', { service: 'web', from, to });
+    expect(await transitions('INIT', 'UP')).toBe(1);
+    expect(await transitions('UP', 'FALLING')).toBe(1);
+    expect(await transitions('FALLING', 'DOWN')).toBe(1);
+    expect(await value(m, 'bgp_healthcheck_last_transition_timestamp_seconds', { service: 'web' })).toBe(
+      clock.t / 1000,
+    );
+  });
+
+  it('counts checks by result and observes their duration in seconds', async () => {
+    const { m } = metrics();
+    m.checked('web', passingReport(99), false);
+    m.checked('web', failingReport('timeout', 2000), false);
+    m.checked('web', failingReport('timeout', 2000), false);
+    expect(await value(m, 'bgp_healthcheck_checks_total', { service: 'web', result: 'ok' })).toBe(1);
+    expect(await value(m, 'bgp_healthcheck_checks_total', { service: 'web', result: 'failed' })).toBe(2);
+    expect(await value(m, 'bgp_healthcheck_check_duration_seconds_count', { service: 'web' })).toBe(3);
+    expect(await value(m, 'bgp_healthcheck_check_duration_seconds_sum', { service: 'web' })).toBeCloseTo(
+      0.1 + 2.001 * 2,
+    );
+    expect(
+      await value(m, 'bgp_healthcheck_check_duration_seconds_bucket', { service: 'web', le: '0.1' }),
+    ).toBe(1);
+  });
+
+  it('reports each check’s last result and latency', async () => {
+    const { m } = metrics();
+    m.checked('web', passingReport(25), false);
+    expect(await value(m, 'bgp_healthcheck_check_up', { service: 'web', check: 'http' })).toBe(1);
+    m.checked('web', failingReport('HTTP 503', 1500), false);
+    expect(await value(m, 'bgp_healthcheck_check_up', { service: 'web', check: 'http' })).toBe(0);
+    expect(await value(m, 'bgp_healthcheck_check_latency_seconds', { service: 'web', check: 'http' })).toBe(
+      1.5,
+    );
+  });
+
+  it('does not count the made-up report of a disabled cycle as a check', async () => {
+    const { m } = metrics();
+    m.checked('web', { ok: true, reason: 'disabled', durationMs: 0, checks: [] }, true);
+    expect(await value(m, 'bgp_healthcheck_checks_total', { service: 'web', result: 'ok' })).toBe(0);
+  });
+
+  it('says routes are announced for UP and DOWN with MED, and not when DOWN withdraws or on exit', async () => {
+    const { m } = metrics();
+    const announced = () => value(m, 'bgp_healthcheck_service_announced', { service: 'web' });
+    m.announced('web', 'UP', linesFor('UP'));
+    expect(await announced()).toBe(1);
+    m.announced('web', 'DOWN', linesFor('DOWN', false));
+    expect(await announced()).toBe(1);
+    m.announced('web', 'DOWN', linesFor('DOWN', true));
+    expect(await announced()).toBe(0);
+    m.announced('web', 'UP', ['neighbor 192.0.2.9 announce route 192.0.2.1/32 next-hop self med 100']);
+    expect(await announced()).toBe(1);
+    m.announced('web', 'EXIT', linesFor('EXIT'));
+    expect(await announced()).toBe(0);
+  });
+
+  it('counts ExaBGP acks by answer, and timeouts on their own', async () => {
+    const { m } = metrics();
+    m.ackObserved('done');
+    m.ackObserved('done');
+    m.ackObserved('error');
+    m.ackObserved('timeout');
+    expect(await value(m, 'bgp_healthcheck_exabgp_acks_total', { answer: 'done' })).toBe(2);
+    expect(await value(m, 'bgp_healthcheck_exabgp_acks_total', { answer: 'error' })).toBe(1);
+    expect(await value(m, 'bgp_healthcheck_exabgp_acks_total', { answer: 'timeout' })).toBe(1);
+    expect(await value(m, 'bgp_healthcheck_exabgp_ack_timeouts_total')).toBe(1);
+  });
+
+  it('drops every series of a removed service and ignores its late events', async () => {
+    const { m } = metrics(['web', 'dns']);
+    bringUp(m, 'web');
+    bringDown(m, 'web');
+    m.removeService('web');
+    m.announced('web', 'EXIT', linesFor('EXIT'));
+    m.transitioned('web', 'DOWN', 'UP', 'late');
+    const text = await m.render();
+    expect(text).not.toContain('service="web"');
+    expect(text).toContain('bgp_healthcheck_service_state{service="dns",state="INIT"} 1');
+    expect(await series(m, 'bgp_healthcheck_check_up')).toEqual([]);
+  });
+
+  it('escapes service names in the exposition text', async () => {
+    const { m } = metrics(['a"b\\c']);
+    expect(await m.render()).toContain('bgp_healthcheck_service_announced{service="a\\"b\\\\c"} 0');
+  });
+
+  it('keeps its series out of the global registry and can include process metrics', async () => {
+    const m = new Metrics({ services: ['web'] });
+    expect(globalRegistry.getSingleMetric('bgp_healthcheck_service_state')).toBeUndefined();
+    const text = await m.render();
+    expect(text).toContain('process_cpu_user_seconds_total');
+    expect(text).toContain('nodejs_eventloop_lag_seconds');
+    expect(text).not.toMatch(/^nodejs_active_handles_total/m);
+    expect(m.contentType).toMatch(/^text\/plain; version=0\.0\.4/);
+  });
+});

@@ -1,0 +1,138 @@
+// The status page's HTML, rendered from snapshots: what it says, what it draws, and that it escapes.
+import { describe, expect, it } from 'vitest';
+import {
+  escapeHtml,
+  formatDuration,
+  renderStatusPage,
+  timelineSegments,
+} from '../../src/observe/status-page.js';
+import { StatusStore } from '../../src/observe/status-store.js';
+import type { ServiceStatus } from '../../src/runtime/control.js';
+import { bringDown, bringUp } from './events.js';
+
+const T0 = Date.UTC(2024, 0, 2, 3, 4, 5);
+
+function scenario() {
+  const clock = { t: T0 };
+  const store = new StatusStore({ version: '0.1.0', now: () => clock.t, services: ['web'] });
+  return { store, clock };
+}
+
+describe('status page', () => {
+  it('shows the state, since when, the failing reason and the exact lines after a service goes down', () => {
+    const { store, clock } = scenario();
+    clock.t += 10_000;
+    bringUp(store, 'web');
+    clock.t += 60_000;
+    bringDown(store, 'web', 'HTTP 503');
+    clock.t += 125_000;
+    const html = renderStatusPage(store.snapshot(), { now: clock.t });
+    expect(html).toContain('<span class="badge" data-state="DOWN">DOWN</span>');
+    expect(html).toContain('DOWN for 2 min 5 s, since <time datetime="2024-01-02T03:05:15.000Z">');
+    expect(html).toContain('<span class="reason">HTTP 503</span>');
+    expect(html).toContain('announce route 192.0.2.1/32 next-hop self med 1000 community [ 65000:1 ]');
+    expect(html).toMatch(/<rect class="segment" data-state="DOWN"[^>]*>/);
+    expect(html).toMatch(/<rect class="segment" data-state="UP"[^>]*>/);
+  });
+
+  it('escapes service names, reasons, check details and maintenance texts', () => {
+    const { store } = scenario();
+    const evil = '<img src=x onerror="alert(1)">';
+    store.addService(evil);
+    store.checked(evil, {
+      ok: false,
+      reason: '</pre><script>alert(2)</script>',
+      durationMs: 1,
+      checks: [{ name: "a'b", result: { ok: false, latencyMs: 1, reason: '<b>', detail: '&amp;' } }],
+    }, false);
+    store.setMaintenance(evil, { by: '<i>mallory</i>', reason: '"quoted"', since: T0 });
+    const html = renderStatusPage(store.snapshot(), { now: T0 });
+    expect(html).not.toContain('<img src=x');
+    expect(html).not.toContain('<script>alert');
+    expect(html).not.toContain('<i>mallory');
+    expect(html).toContain('&lt;img src=x onerror=&quot;alert(1)&quot;&gt;');
+    expect(html).toContain('&amp;amp;');
+    expect(html).toContain('a&#39;b');
+    expect(html.match(/<script>/g)).toHaveLength(1);
+  });
+
+  it('shows maintenance with who, why and since when, and marks a draining service', () => {
+    const { store } = scenario();
+    store.setMaintenance('web', { by: 'alice', reason: 'kernel upgrade', since: T0 });
+    store.setDraining('web', true);
+    const html = renderStatusPage(store.snapshot(), { now: T0 + 1000 });
+    expect(html).toContain('by <b class="by">alice</b>: <span class="why">kernel upgrade</span>');
+    expect(html).toContain('<span class="draining">draining</span>');
+  });
+
+  it('refreshes with a noscript meta refresh unless refreshing is off', () => {
+    const { store } = scenario();
+    expect(renderStatusPage(store.snapshot(), { now: T0, refreshSeconds: 7 })).toContain(
+      '<noscript><meta http-equiv="refresh" content="7"></noscript>',
+    );
+    const off = renderStatusPage(store.snapshot(), { now: T0, refreshSeconds: 0 });
+    expect(off).not.toContain('http-equiv');
+    expect(off).toContain('data-refresh="0"');
+  });
+
+  it('loads nothing from elsewhere', () => {
+    const { store } = scenario();
+    bringUp(store, 'web');
+    const html = renderStatusPage(store.snapshot(), { now: T0 + 1 });
+    expect(html).not.toMatch(/<(link|img|iframe)\b|\ssrc=|url\(/);
+  });
+});
+
+describe('timelineSegments', () => {
+  const service = (transitions: ServiceStatus['transitions'], state: ServiceStatus['state']): ServiceStatus => ({
+    name: 's',
+    state,
+    since: transitions.at(-1)?.at ?? 0,
+    lastCheck: null,
+    announced: null,
+    maintenance: null,
+    draining: false,
+    transitions,
+  });
+
+  it('covers the window with the state in effect at each moment', () => {
+    const s = service(
+      [
+        { at: 100, from: 'INIT', to: 'UP', reason: 'ok' },
+        { at: 300, from: 'UP', to: 'FALLING', reason: 'HTTP 503' },
+        { at: 400, from: 'FALLING', to: 'DOWN', reason: 'HTTP 503' },
+      ],
+      'DOWN',
+    );
+    expect(timelineSegments(s, 0, 1000).map((x) => [x.state, x.start, x.end])).toEqual([
+      ['INIT', 0, 100],
+      ['UP', 100, 300],
+      ['FALLING', 300, 400],
+      ['DOWN', 400, 1000],
+    ]);
+    expect(timelineSegments(s, 350, 1000).map((x) => [x.state, x.start, x.end])).toEqual([
+      ['FALLING', 350, 400],
+      ['DOWN', 400, 1000],
+    ]);
+  });
+
+  it('draws the current state across the whole window when nothing changed', () => {
+    expect(timelineSegments(service([], 'INIT'), 0, 50)).toEqual([
+      { state: 'INIT', start: 0, end: 50, reason: null },
+    ]);
+  });
+});
+
+describe('escapeHtml and formatDuration', () => {
+  it('escapes the five characters that matter in text and attributes', () => {
+    expect(escapeHtml(`<a href="x">'&'</a>`)).toBe('&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;');
+  });
+
+  it('writes durations with at most two units', () => {
+    expect(formatDuration(0)).toBe('0 s');
+    expect(formatDuration(59_999)).toBe('59 s');
+    expect(formatDuration(125_000)).toBe('2 min 5 s');
+    expect(formatDuration(3_600_000)).toBe('1 h');
+    expect(formatDuration(93_784_000)).toBe('1 d 2 h');
+  });
+});

@@ -1,0 +1,348 @@
+// The http/https probe against real servers on 127.0.0.1.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ProbeResult } from '../../src/core/probe.js';
+import type { HttpCheck } from '../../src/core/service.js';
+import { httpProbe, MAX_REDIRECTS } from '../../src/probes/http.js';
+import {
+  closedPort,
+  selfSignedCertificate,
+  startHttpServer,
+  startHttpsServer,
+  startTcpServer,
+  waitFor,
+  type Running,
+} from '../support/servers.js';
+
+const running: Running[] = [];
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((server) => server.close()));
+});
+
+async function serve(
+  handler: (request: IncomingMessage, response: ServerResponse) => void,
+): Promise<string> {
+  const server = await startHttpServer(handler);
+  running.push(server);
+  return server.origin;
+}
+
+function check(url: string, extra: Partial<HttpCheck> = {}): HttpCheck {
+  return {
+    kind: 'http',
+    url,
+    method: 'GET',
+    headers: {},
+    expectStatus: [],
+    tlsVerify: true,
+    followRedirects: false,
+    ...extra,
+  };
+}
+
+function probe(spec: HttpCheck, timeoutMs = 5000): Promise<ProbeResult> {
+  return httpProbe(spec, timeoutMs)(new AbortController().signal);
+}
+
+function reasonOf(result: ProbeResult): string | undefined {
+  return result.ok ? undefined : result.reason;
+}
+
+describe('http probe: status', () => {
+  it('passes on a 200 answer and measures the latency', async () => {
+    const origin = await serve((_request, response) => response.end('hello'));
+    const result = await probe(check(`${origin}/health`));
+    expect(result).toMatchObject({ ok: true, detail: 'HTTP 200' });
+    expect(result.latencyMs).toBeGreaterThanOrEqual(0);
+  });
+
+  it('fails with "HTTP 503" when the status is outside 200-299', async () => {
+    const origin = await serve((_request, response) => {
+      response.statusCode = 503;
+      response.end('down');
+    });
+    expect(reasonOf(await probe(check(origin)))).toBe('HTTP 503');
+  });
+
+  it('judges the status by the configured ranges instead of the default', async () => {
+    const origin = await serve((request, response) => {
+      response.statusCode = request.url === '/teapot' ? 418 : 200;
+      response.end();
+    });
+    const teapotOnly = { expectStatus: [[418, 418] as const, [500, 599] as const] };
+    expect((await probe(check(`${origin}/teapot`, teapotOnly))).ok).toBe(true);
+    expect(reasonOf(await probe(check(`${origin}/`, teapotOnly)))).toBe('HTTP 200');
+  });
+});
+
+describe('http probe: request', () => {
+  it('sends the method, path, query and headers, including the Host header it was given', async () => {
+    const seen: { method?: string; url?: string; host?: string; token?: string }[] = [];
+    const origin = await serve((request, response) => {
+      seen.push({
+        method: request.method,
+        url: request.url,
+        host: request.headers.host,
+        token: request.headers['x-token'] as string | undefined,
+      });
+      response.end();
+    });
+    const result = await probe(
+      check(`${origin}/status?verbose=1`, {
+        method: 'head',
+        headers: { Host: 'www.example.test', 'X-Token': 'secret' },
+      }),
+    );
+    expect(result.ok).toBe(true);
+    expect(seen).toEqual([
+      { method: 'HEAD', url: '/status?verbose=1', host: 'www.example.test', token: 'secret' },
+    ]);
+  });
+
+  it('opens a fresh connection for every check and closes it afterwards', async () => {
+    const server = await startHttpServer((_request, response) => response.end('ok'));
+    running.push(server);
+    const spec = check(server.origin);
+    await probe(spec);
+    await probe(spec);
+    expect(server.accepted()).toBe(2);
+    expect(await waitFor(() => server.open() === 0)).toBe(true);
+  });
+
+  it('fails without contacting anything when the URL scheme is not http or https', async () => {
+    expect(reasonOf(await probe(check('ftp://127.0.0.1/file')))).toBe(
+      "unsupported URL scheme 'ftp:'",
+    );
+    expect(reasonOf(await probe(check('not a url')))).toBe("invalid URL 'not a url'");
+  });
+});
+
+describe('http probe: body', () => {
+  it('passes when the body contains the expected text and fails naming it otherwise', async () => {
+    const origin = await serve((request, response) =>
+      response.end(request.url === '/good' ? 'status: ok' : 'status: degraded'),
+    );
+    expect((await probe(check(`${origin}/good`, { bodyContains: 'ok' }))).ok).toBe(true);
+    const failed = await probe(check(`${origin}/bad`, { bodyContains: 'ok' }));
+    expect(failed).toMatchObject({
+      ok: false,
+      reason: "body does not contain 'ok'",
+      detail: 'body: "status: degraded"',
+    });
+  });
+
+  it('passes when the body matches the expected pattern and fails naming it otherwise', async () => {
+    const origin = await serve((request, response) =>
+      response.end(request.url === '/good' ? 'ready\n' : 'starting\n'),
+    );
+    const spec = { bodyMatches: '^ready$' };
+    const good = await probe(check(`${origin}/good`, { bodyMatches: '^ready\\s*$' }));
+    expect(good.ok).toBe(true);
+    expect(reasonOf(await probe(check(`${origin}/bad`, spec)))).toBe(
+      'body does not match /^ready$/',
+    );
+  });
+
+  it('fails with a clear reason when the body pattern is not a valid regular expression', async () => {
+    const origin = await serve((_request, response) => response.end('x'));
+    expect(reasonOf(await probe(check(origin, { bodyMatches: '(' })))).toMatch(
+      /^invalid bodyMatches: /,
+    );
+  });
+
+  it('does not wait for an endless body when no body matching is asked', async () => {
+    const server = await startHttpServer((_request, response) => endless(response, 'x'));
+    running.push(server);
+    expect(await probe(check(server.origin), 2000)).toMatchObject({ ok: true });
+    expect(await waitFor(() => server.open() === 0)).toBe(true);
+  });
+
+  it('judges an endless body on its first 64 KiB and then hangs up', async () => {
+    const server = await startHttpServer((_request, response) => endless(response, 'x'));
+    running.push(server);
+    const missing = await probe(check(server.origin, { bodyContains: 'needle' }), 2000);
+    expect(missing).toMatchObject({ ok: false, reason: "body does not contain 'needle'" });
+    expect(missing.ok ? '' : missing.detail).toContain('first 64 KiB read');
+    expect(await waitFor(() => server.open() === 0)).toBe(true);
+  });
+
+  it('passes on an endless body whose beginning holds the expected text', async () => {
+    const origin = await serve((_request, response) => {
+      response.write('needle');
+      endless(response, 'x');
+    });
+    expect((await probe(check(origin, { bodyContains: 'needle' }), 2000)).ok).toBe(true);
+  });
+
+  it('fails when the connection drops in the middle of the body', async () => {
+    const origin = await serve((_request, response) => {
+      response.writeHead(200, { 'content-length': '1000' });
+      response.write('partial', () => response.socket?.destroy());
+    });
+    expect(reasonOf(await probe(check(origin, { bodyContains: 'partial' })))).toMatch(
+      /while reading the body/,
+    );
+  });
+});
+
+describe('http probe: redirects', () => {
+  it('does not follow a redirect unless asked, and says where it pointed', async () => {
+    const origin = await serve((_request, response) => {
+      response.writeHead(302, { location: '/elsewhere' });
+      response.end();
+    });
+    expect(await probe(check(origin))).toMatchObject({
+      ok: false,
+      reason: 'HTTP 302',
+      detail: 'Location: /elsewhere',
+    });
+  });
+
+  it('follows relative redirects when asked and judges the final answer', async () => {
+    const paths: string[] = [];
+    const origin = await serve((request, response) => {
+      paths.push(`${request.method} ${request.url}`);
+      if (request.url === '/start') response.writeHead(303, { location: '/middle' });
+      else if (request.url === '/middle') response.writeHead(307, { location: 'final' });
+      else response.writeHead(200);
+      response.end('arrived');
+    });
+    const spec = check(`${origin}/start`, {
+      method: 'POST',
+      followRedirects: true,
+      bodyContains: 'arrived',
+    });
+    expect((await probe(spec)).ok).toBe(true);
+    // 303 turns the POST into a GET; 307 keeps the method.
+    expect(paths).toEqual(['POST /start', 'GET /middle', 'GET /final']);
+  });
+
+  it('refuses to follow a redirect to a scheme other than http or https', async () => {
+    const origin = await serve((_request, response) => {
+      response.writeHead(302, { location: 'ftp://127.0.0.1/file' });
+      response.end();
+    });
+    expect(reasonOf(await probe(check(origin, { followRedirects: true })))).toBe(
+      "redirect to unsupported scheme 'ftp:'",
+    );
+  });
+
+  it(`gives up after ${MAX_REDIRECTS} redirects`, async () => {
+    let requests = 0;
+    const origin = await serve((_request, response) => {
+      requests++;
+      response.writeHead(301, { location: `/hop${requests}` });
+      response.end();
+    });
+    const result = await probe(check(origin, { followRedirects: true }));
+    expect(reasonOf(result)).toBe(`too many redirects (more than ${MAX_REDIRECTS})`);
+    expect(requests).toBe(MAX_REDIRECTS + 1);
+  });
+});
+
+describe('http probe: faults', () => {
+  it('fails with "connect ECONNREFUSED" when nothing listens', async () => {
+    const port = await closedPort();
+    expect(reasonOf(await probe(check(`http://127.0.0.1:${port}/`)))).toBe(
+      `connect ECONNREFUSED 127.0.0.1:${port}`,
+    );
+  });
+
+  it('times out on a server that accepts and never answers, and closes the connection', async () => {
+    // Reading (and discarding) lets the server notice when the probe hangs up.
+    const server = await startTcpServer((socket) => socket.resume());
+    running.push(server);
+    const result = await probe(check(`http://127.0.0.1:${server.port}/`), 200);
+    expect(reasonOf(result)).toBe('timeout after 0.2 s');
+    expect(result.latencyMs).toBeGreaterThanOrEqual(190);
+    expect(server.accepted()).toBe(1);
+    expect(await waitFor(() => server.open() === 0)).toBe(true);
+  });
+
+  it('stops when its signal aborts and closes the connection', async () => {
+    // Reading (and discarding) lets the server notice when the probe hangs up.
+    const server = await startTcpServer((socket) => socket.resume());
+    running.push(server);
+    const controller = new AbortController();
+    const pending = httpProbe(check(`http://127.0.0.1:${server.port}/`), 0)(controller.signal);
+    expect(await waitFor(() => server.accepted() === 1)).toBe(true);
+    controller.abort();
+    expect(reasonOf(await pending)).toBe('aborted');
+    expect(await waitFor(() => server.open() === 0)).toBe(true);
+  });
+
+  it('fails with "invalid HTTP response" on a server that sends garbage', async () => {
+    const server = await startTcpServer((socket) => socket.end('SSH-2.0-OpenSSH_9.6\r\n\r\n'));
+    running.push(server);
+    const result = await probe(check(`http://127.0.0.1:${server.port}/`));
+    expect(result).toMatchObject({ ok: false, reason: 'invalid HTTP response' });
+  });
+
+  it('fails naming the reset when the server resets the connection', async () => {
+    const server = await startTcpServer((socket) => {
+      socket.once('data', () => socket.resetAndDestroy());
+    });
+    running.push(server);
+    expect(reasonOf(await probe(check(`http://127.0.0.1:${server.port}/`)))).toBe(
+      'read ECONNRESET',
+    );
+  });
+
+  it('fails when the server closes the connection without answering', async () => {
+    const server = await startTcpServer((socket) => {
+      socket.once('data', () => socket.end());
+    });
+    running.push(server);
+    expect(reasonOf(await probe(check(`http://127.0.0.1:${server.port}/`)))).toBe(
+      'connection closed before a response',
+    );
+  });
+});
+
+describe('https probe', () => {
+  const certificate = selfSignedCertificate();
+  const missing = 'missing' in certificate ? certificate.missing : undefined;
+  if (missing !== undefined) {
+    if (process.env.REQUIRE_E2E === '1') throw new Error(missing);
+    console.warn(`skipping https probe tests: ${missing}`);
+  }
+  const withTls = missing === undefined ? it : it.skip;
+
+  async function serveTls(): Promise<Awaited<ReturnType<typeof startHttpsServer>>> {
+    if ('missing' in certificate) throw new Error(certificate.missing);
+    const server = await startHttpsServer(certificate, (_request, response) => response.end('ok'));
+    running.push(server);
+    return server;
+  }
+
+  withTls('refuses a self-signed certificate while verification is on', async () => {
+    const server = await serveTls();
+    expect(reasonOf(await probe(check(server.origin)))).toBe('TLS: self-signed certificate');
+  });
+
+  withTls('passes against a self-signed certificate with tlsVerify off', async () => {
+    const server = await serveTls();
+    expect(
+      await probe(check(server.origin, { tlsVerify: false, bodyContains: 'ok' })),
+    ).toMatchObject({ ok: true });
+  });
+
+  withTls('sends the Host header name as SNI, and none for an address', async () => {
+    const server = await serveTls();
+    const viaHost = check(server.origin, { tlsVerify: false, headers: { host: 'probe.test:443' } });
+    expect((await probe(viaHost)).ok).toBe(true);
+    expect((await probe(check(server.origin, { tlsVerify: false }))).ok).toBe(true);
+    expect(server.serverNames).toEqual(['probe.test', false]);
+  });
+});
+
+/** Writes `chunk` for as long as the client reads. */
+function endless(response: ServerResponse, chunk: string): void {
+  const block = chunk.repeat(4096);
+  const pump = (): void => {
+    while (!response.destroyed && response.write(block));
+    if (!response.destroyed) response.once('drain', pump);
+  };
+  response.on('error', () => undefined);
+  pump();
+}
