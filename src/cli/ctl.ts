@@ -74,7 +74,9 @@ export function lastValue(split: SplitArgs, name: string): string | undefined {
 
 /** The socket path from --socket, else the default path of --name (default `healthcheck`). */
 export function socketFromArgs(split: SplitArgs): string {
-  return lastValue(split, '--socket') ?? defaultControlPath(lastValue(split, '--name') ?? 'healthcheck');
+  return (
+    lastValue(split, '--socket') ?? defaultControlPath(lastValue(split, '--name') ?? 'healthcheck')
+  );
 }
 
 /** Parses `--timeout SECONDS` into milliseconds, or null when it is not a positive number. */
@@ -138,7 +140,8 @@ function maintenanceText(service: ServiceStatus, now: number): string {
 
 function table(rows: readonly (readonly string[])[]): string {
   const widths: number[] = [];
-  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
+  for (const row of rows)
+    row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
   return rows
     .map((row) =>
       row
@@ -186,11 +189,15 @@ export function formatCheck(service: string, report: CheckReport): string {
 
 // Values crossing the socket are trusted to be the daemon's own types; only their presence is checked.
 function isProcessStatus(value: unknown): value is ProcessStatus {
-  return typeof value === 'object' && value !== null && Array.isArray((value as ProcessStatus).services);
+  return (
+    typeof value === 'object' && value !== null && Array.isArray((value as ProcessStatus).services)
+  );
 }
 
 function isCheckReport(value: unknown): value is CheckReport {
-  return typeof value === 'object' && value !== null && typeof (value as CheckReport).ok === 'boolean';
+  return (
+    typeof value === 'object' && value !== null && typeof (value as CheckReport).ok === 'boolean'
+  );
 }
 
 async function send(
@@ -217,11 +224,15 @@ function clientFailure(io: CliIo, error: ControlClientError): number {
 }
 
 /** Builds the request for the command line, or a usage error. */
-function buildRequest(split: SplitArgs, by: string): ControlRequest | { drainAll: true } | { error: string } {
+function buildRequest(
+  split: SplitArgs,
+  by: string,
+): ControlRequest | { drainAll: true } | { error: string } {
   const [verb, service, ...extra] = split.positional;
   const reason = lastValue(split, '--reason');
   if (verb === undefined) return { error: 'missing command' };
-  if (reason !== undefined && verb !== 'disable') return { error: '--reason applies to disable only' };
+  if (reason !== undefined && verb !== 'disable')
+    return { error: '--reason applies to disable only' };
   if (split.flags.has('--all') && verb !== 'drain') return { error: '--all applies to drain only' };
   const needsService = ['disable', 'enable', 'drain', 'check'].includes(verb);
   if (needsService) {
@@ -240,7 +251,8 @@ function buildRequest(split: SplitArgs, by: string): ControlRequest | { drainAll
     case 'reload':
       return { op: 'reload', by };
     case 'disable':
-      if (reason === undefined || reason.trim() === '') return { error: 'disable needs --reason TEXT' };
+      if (reason === undefined || reason.trim() === '')
+        return { error: 'disable needs --reason TEXT' };
       return { op: 'disable', service: service as string, reason, by };
     case 'enable':
       return { op: 'enable', service: service as string, by };
@@ -254,7 +266,13 @@ function buildRequest(split: SplitArgs, by: string): ControlRequest | { drainAll
 }
 
 /** Drains every service at once (for ExecStop=), each on its own connection. */
-async function drainAll(io: CliIo, socket: string, json: boolean, timeoutMs: number, by: string): Promise<number> {
+async function drainAll(
+  io: CliIo,
+  socket: string,
+  json: boolean,
+  timeoutMs: number,
+  by: string,
+): Promise<number> {
   const listed = await send(socket, { op: 'status' }, DEFAULT_TIMEOUT_MS.status);
   if ('error' in listed) return clientFailure(io, listed.error);
   if (!listed.response.ok) {
@@ -267,7 +285,10 @@ async function drainAll(io: CliIo, socket: string, json: boolean, timeoutMs: num
   }
   const names = listed.response.value.services.map((s) => s.name);
   const results = await Promise.all(
-    names.map(async (service) => ({ service, outcome: await send(socket, { op: 'drain', service, by }, timeoutMs) })),
+    names.map(async (service) => ({
+      service,
+      outcome: await send(socket, { op: 'drain', service, by }, timeoutMs),
+    })),
   );
   let code = EXIT_OK;
   for (const { service, outcome } of results) {
@@ -280,7 +301,10 @@ async function drainAll(io: CliIo, socket: string, json: boolean, timeoutMs: num
       io.stdout(`${service}: drained\n`);
     }
   }
-  if (json) io.stdout(`${JSON.stringify(results.map(({ service, outcome }) => ({ service, ...outcome })))}\n`);
+  if (json)
+    io.stdout(
+      `${JSON.stringify(results.map(({ service, outcome }) => ({ service, ...outcome })))}\n`,
+    );
   return code;
 }
 
@@ -298,7 +322,10 @@ export async function ctlCommand(args: string[], io: CliIo): Promise<number> {
   const by = requester();
   const req = buildRequest(split, by);
   if ('error' in req) return usage(io, req.error);
-  const timeoutMs = timeoutFromArgs(split, DEFAULT_TIMEOUT_MS['drainAll' in req ? 'drain' : req.op]);
+  const timeoutMs = timeoutFromArgs(
+    split,
+    DEFAULT_TIMEOUT_MS['drainAll' in req ? 'drain' : req.op],
+  );
   if (timeoutMs === null) return usage(io, '--timeout needs a positive number of seconds');
   const socket = socketFromArgs(split);
   const json = split.flags.has('--json');
@@ -330,7 +357,10 @@ export async function ctlCommand(args: string[], io: CliIo): Promise<number> {
     }
     case 'reload': {
       const summary = (response.value as { summary?: unknown } | null)?.summary;
-      if (!json) io.stdout(`reloaded${typeof summary === 'string' && summary !== '' ? `: ${summary}` : ''}\n`);
+      if (!json)
+        io.stdout(
+          `reloaded${typeof summary === 'string' && summary !== '' ? `: ${summary}` : ''}\n`,
+        );
       return EXIT_OK;
     }
     case 'disable':

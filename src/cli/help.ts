@@ -23,6 +23,8 @@ export function helpText(): string {
     'usage: bgp-healthcheck [OPTIONS]',
     '       bgp-healthcheck check-config FILE',
     '       bgp-healthcheck convert FILE.conf',
+    '       bgp-healthcheck ctl [--socket PATH] status|disable|enable|drain|check|reload ...',
+    '       bgp-healthcheck nagios [--socket PATH] [--warning N] [--critical N]',
     '',
     'Announce or withdraw routes through ExaBGP from the result of a health check.',
     "Run it as an ExaBGP process; it accepts the options of ExaBGP's healthcheck.",

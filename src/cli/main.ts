@@ -14,6 +14,8 @@ type SubCommand = (args: string[], io: CliIo) => Promise<number>;
 const SUBCOMMANDS: Record<string, () => Promise<SubCommand>> = {
   'check-config': async () => (await import('./check-config.js')).checkConfigCommand,
   convert: async () => (await import('./convert.js')).convertCommand,
+  ctl: async () => (await import('./ctl.js')).ctlCommand,
+  nagios: async () => (await import('./nagios.js')).nagiosCommand,
 };
 
 export async function main(argv: readonly string[]): Promise<number> {

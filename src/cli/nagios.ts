@@ -72,13 +72,17 @@ export function evaluate(status: ProcessStatus, options: NagiosOptions): NagiosR
       const knownList = [...known].join(', ') || 'none';
       return {
         code: NAGIOS_UNKNOWN,
-        line: line(NAGIOS_UNKNOWN, `unknown service ${missing.map((n) => `'${n}'`).join(', ')} (known: ${knownList})`),
+        line: line(
+          NAGIOS_UNKNOWN,
+          `unknown service ${missing.map((n) => `'${n}'`).join(', ')} (known: ${knownList})`,
+        ),
       };
     }
     const wanted = new Set(options.services);
     services = services.filter((s) => wanted.has(s.name));
   }
-  if (services.length === 0) return { code: NAGIOS_UNKNOWN, line: line(NAGIOS_UNKNOWN, 'no services configured') };
+  if (services.length === 0)
+    return { code: NAGIOS_UNKNOWN, line: line(NAGIOS_UNKNOWN, 'no services configured') };
 
   const up = services.filter((s) => s.state === 'UP');
   const disabled = services.filter((s) => s.state === 'DISABLED');
@@ -86,11 +90,17 @@ export function evaluate(status: ProcessStatus, options: NagiosOptions): NagiosR
   const criticalCount = down.length + (options.disabled === 'critical' ? disabled.length : 0);
   const warningCount = criticalCount + (options.disabled === 'warning' ? disabled.length : 0);
   const code: NagiosCode =
-    criticalCount > options.critical ? NAGIOS_CRITICAL : warningCount > options.warning ? NAGIOS_WARNING : NAGIOS_OK;
+    criticalCount > options.critical
+      ? NAGIOS_CRITICAL
+      : warningCount > options.warning
+        ? NAGIOS_WARNING
+        : NAGIOS_OK;
 
   const total = services.length;
   const plural = total === 1 ? 'service' : 'services';
-  const parts = [up.length === total ? `${total} ${plural} up` : `${up.length} of ${total} ${plural} up`];
+  const parts = [
+    up.length === total ? `${total} ${plural} up` : `${up.length} of ${total} ${plural} up`,
+  ];
   if (down.length > 0) parts.push(`down: ${down.map(describeDown).join(', ')}`);
   if (disabled.length > 0) parts.push(`disabled: ${disabled.map(describeDisabled).join(', ')}`);
 
@@ -113,7 +123,18 @@ function unknown(io: CliIo, text: string): number {
 export async function nagiosCommand(args: string[], io: CliIo): Promise<number> {
   const split = splitArgs(
     args,
-    ['--socket', '--name', '--timeout', '--warning', '-w', '--critical', '-c', '--service', '-s', '--disabled'],
+    [
+      '--socket',
+      '--name',
+      '--timeout',
+      '--warning',
+      '-w',
+      '--critical',
+      '-c',
+      '--service',
+      '-s',
+      '--disabled',
+    ],
     ['--help', '-h'],
   );
   if ('error' in split) return unknown(io, `usage: ${split.error} (see --help)`);
@@ -121,9 +142,13 @@ export async function nagiosCommand(args: string[], io: CliIo): Promise<number> 
     io.stdout(USAGE);
     return NAGIOS_OK;
   }
-  if (split.positional.length > 0) return unknown(io, `usage: unexpected argument ${split.positional[0]} (see --help)`);
+  if (split.positional.length > 0)
+    return unknown(io, `usage: unexpected argument ${split.positional[0]} (see --help)`);
   const warning = parseCount(lastValue(split, '--warning') ?? lastValue(split, '-w'), '--warning');
-  const critical = parseCount(lastValue(split, '--critical') ?? lastValue(split, '-c'), '--critical');
+  const critical = parseCount(
+    lastValue(split, '--critical') ?? lastValue(split, '-c'),
+    '--critical',
+  );
   if (typeof warning === 'string') return unknown(io, `usage: ${warning}`);
   if (typeof critical === 'string') return unknown(io, `usage: ${critical}`);
   const disabled = lastValue(split, '--disabled') ?? 'warning';

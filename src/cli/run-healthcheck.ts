@@ -9,7 +9,7 @@ import { parseHealthcheckArgs, type HealthcheckOptions } from '../config/healthc
 import { MaintenanceStore, defaultMaintenancePath } from '../control/maintenance-store.js';
 import { defaultControlPath, startControlServer } from '../control/server.js';
 import { ExabgpApi } from '../exabgp/api.js';
-import { createAddressManager, NoIpFoundError } from '../host/addresses.js';
+import { createAddressManager, NoIpFoundError, TooManyAddressesError } from '../host/addresses.js';
 import { runHooks } from '../host/hooks.js';
 import { dropPrivileges, resolveIds, UnknownUserError } from '../host/privileges.js';
 import { createLogger } from '../observe/log.js';
@@ -35,7 +35,8 @@ export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
 
 function printIssues(issues: readonly ConfigIssue[]): void {
-  for (const issue of issues) process.stderr.write(`bgp-healthcheck: error: ${formatIssue(issue)}\n`);
+  for (const issue of issues)
+    process.stderr.write(`bgp-healthcheck: error: ${formatIssue(issue)}\n`);
 }
 
 /** Whether stdin is ExaBGP's pipe (a FIFO or socket), rather than a terminal or /dev/null. */
@@ -127,13 +128,27 @@ async function loadConfig(argv: readonly string[]): Promise<LoadedConfig> {
     services: file.services,
     metricsListen:
       options.metricsListen ??
-      (listen ? `${listen.host.family === 6 ? `[${listen.host.text}]` : listen.host.text}:${listen.port}` : null),
+      (listen
+        ? `${listen.host.family === 6 ? `[${listen.host.text}]` : listen.host.text}:${listen.port}`
+        : null),
     ctlSocket: options.ctlSocket ?? file.control?.socket ?? null,
     maxConcurrentChecks: file.maxConcurrentChecks ?? DEFAULT_MAX_CONCURRENT_CHECKS,
   };
 }
 
 export async function runHealthcheck(argv: readonly string[]): Promise<number> {
+  // Signals are ours from the first moment: one arriving during start-up is carried out once running.
+  let runtime: Runtime | null = null;
+  const early: string[] = [];
+  let logSignal = (_name: string): void => {};
+  const onSignal = (name: string) => {
+    if (!runtime) return void early.push(name);
+    logSignal(name);
+    if (name === 'SIGHUP') void runtime.reload();
+    else void runtime.stop('signal');
+  };
+  for (const name of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const)
+    process.on(name, () => onSignal(name));
   let config: LoadedConfig;
   try {
     if (parseHealthcheckArgs(argv, (path) => readFileSync(path, 'utf8')).help) {
@@ -156,7 +171,8 @@ export async function runHealthcheck(argv: readonly string[]): Promise<number> {
     ids = await resolveIds(options.user, options.group);
   } catch (error) {
     if (error instanceof UnknownUserError) {
-      const path = options.user !== null && error.message.includes(options.user) ? '--user' : '--group';
+      const path =
+        options.user !== null && error.message.includes(options.user) ? '--user' : '--group';
       printIssues([{ path, message: error.message }]);
       return EXIT_USAGE;
     }
@@ -164,12 +180,17 @@ export async function runHealthcheck(argv: readonly string[]): Promise<number> {
   }
 
   const log = createLogger({ ...options.logging, console: process.stderr });
+  logSignal = (name) =>
+    log.info(`received ${name}${name === 'SIGHUP' ? ': reloading the configuration' : ''}`);
   if (options.pidFile) {
     try {
       writeFileSync(options.pidFile, `${process.pid}\n`);
     } catch (error) {
       printIssues([
-        { path: '--pid', message: `cannot write '${options.pidFile}': ${(error as Error).message}` },
+        {
+          path: '--pid',
+          message: `cannot write '${options.pidFile}': ${(error as Error).message}`,
+        },
       ]);
       return EXIT_USAGE;
     }
@@ -188,6 +209,10 @@ export async function runHealthcheck(argv: readonly string[]): Promise<number> {
     }
     if (error instanceof ConfigError) {
       printIssues(error.issues);
+      return EXIT_USAGE;
+    }
+    if (error instanceof TooManyAddressesError) {
+      printIssues([{ path: '--ip', message: error.message }]);
       return EXIT_USAGE;
     }
     const message = error instanceof Error ? error.message : String(error);
@@ -216,7 +241,7 @@ export async function runHealthcheck(argv: readonly string[]): Promise<number> {
     onAck: metrics ? (answer) => metrics.ackObserved(answer) : undefined,
   });
   const limiter = createLimiter(config.maxConcurrentChecks);
-  const runtime: Runtime = new Runtime(ready, {
+  const created: Runtime = new Runtime(ready, {
     api,
     apiForm: options.apiForm,
     clock: realClock,
@@ -241,7 +266,8 @@ export async function runHealthcheck(argv: readonly string[]): Promise<number> {
       try {
         return { ok: true, services: (await loadConfig(argv)).services };
       } catch (error) {
-        if (error instanceof ConfigError) return { ok: false, errors: error.issues.map(formatIssue) };
+        if (error instanceof ConfigError)
+          return { ok: false, errors: error.issues.map(formatIssue) };
         throw error;
       }
     },
@@ -276,7 +302,7 @@ export async function runHealthcheck(argv: readonly string[]): Promise<number> {
     if (config.ctlSocket !== null) {
       const server = await startControlServer({
         path: config.ctlSocket === '' ? defaultControlPath(instance) : config.ctlSocket,
-        target: runtime,
+        target: created,
         log,
       });
       closers.push(() => server.close());
@@ -289,30 +315,23 @@ export async function runHealthcheck(argv: readonly string[]): Promise<number> {
     return EXIT_FAILURE;
   }
 
-  const onSignal = (name: string) => {
-    log.info(`received ${name}`);
-    void runtime.stop('signal');
-  };
-  process.on('SIGTERM', () => onSignal('SIGTERM'));
-  process.on('SIGINT', () => onSignal('SIGINT'));
-  process.on('SIGHUP', () => {
-    log.info('received SIGHUP: reloading the configuration');
-    void runtime.reload();
-  });
   void api.gone.then(() => {
     log.info('ExaBGP closed our input: exiting');
-    void runtime.stop('gone');
+    void created.stop('gone');
   });
   const parent = process.ppid;
   const orphanWatch = setInterval(() => {
     if (process.ppid !== parent) {
       log.info('our parent process is gone: exiting');
-      void runtime.stop('gone');
+      void created.stop('gone');
     }
   }, ORPHAN_POLL_MS);
   orphanWatch.unref();
 
-  await runtime.run();
+  const finished = created.run();
+  runtime = created;
+  for (const name of early) onSignal(name);
+  await finished;
   clearInterval(orphanWatch);
   for (const close of closers) await close();
   await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));

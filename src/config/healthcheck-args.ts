@@ -52,6 +52,8 @@ export interface LoggingOptions {
   /** null when syslog is off (`--no-syslog`, or `--debug` as the reference). */
   readonly syslogFacility: string | null;
   readonly name: string | null;
+  /** Log to stderr even when it is not a terminal. */
+  readonly stderr: boolean;
 }
 
 /** Everything the command line says, typed. */
@@ -350,6 +352,7 @@ export function parseHealthcheckArgs(
       silent: r.flag('silent'),
       syslogFacility: noSyslog || debug ? null : syslogFacility,
       name,
+      stderr: r.flag('logStderr'),
     },
     noAck: r.flag('noAck'),
     pidFile: r.value('pid', safeText('a file name')) ?? null,

@@ -505,7 +505,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     short: [],
     kind: 'value',
     metavar: 'FILE',
-    help: 'keep maintenance set over the control socket in FILE, so it survives a restart (default: $STATE_DIRECTORY/NAME.json or /var/lib/bgp-healthcheck/NAME.json)',
+    help: 'keep maintenance set over the control socket in FILE, so it survives a restart (default: $STATE_DIRECTORY/NAME.maintenance.json or /var/lib/bgp-healthcheck/NAME.maintenance.json)',
     group: G_EXTRA,
   },
   {
@@ -515,6 +515,14 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     kind: 'value',
     metavar: 'N',
     help: 'on SIGTERM or ctl drain, announce the disabled attributes for N seconds before withdrawing (default 0: withdraw at once)',
+    group: G_EXTRA,
+  },
+  {
+    dest: 'logStderr',
+    long: ['--log-stderr'],
+    short: [],
+    kind: 'flag',
+    help: 'log to stderr even when it is not a terminal (stdout stays the API channel)',
     group: G_EXTRA,
   },
 ];

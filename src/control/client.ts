@@ -1,6 +1,12 @@
 // The control socket client: sends one request, waits for its one-line response, within a deadline.
 import net from 'node:net';
-import { MAX_RESPONSE_BYTES, encodeLine, parseResponse, type ControlRequest, type ControlResponse } from './protocol.js';
+import {
+  MAX_RESPONSE_BYTES,
+  encodeLine,
+  parseResponse,
+  type ControlRequest,
+  type ControlResponse,
+} from './protocol.js';
 
 export type ControlClientErrorKind =
   /** Nothing listens on the path (no file, or a stale one). */
@@ -31,7 +37,10 @@ function connectError(socketPath: string, error: NodeJS.ErrnoException): Control
     case 'ENOENT':
     case 'ECONNREFUSED':
     case 'ENOTDIR':
-      return new ControlClientError('not-running', `not running: cannot connect to ${socketPath} (${code})`);
+      return new ControlClientError(
+        'not-running',
+        `not running: cannot connect to ${socketPath} (${code})`,
+      );
     case 'EACCES':
     case 'EPERM':
       return new ControlClientError(
@@ -44,7 +53,11 @@ function connectError(socketPath: string, error: NodeJS.ErrnoException): Control
 }
 
 /** Sends `req` and resolves with the server's response; rejects only with a ControlClientError. */
-export function request(socketPath: string, req: ControlRequest, opts: RequestOptions): Promise<ControlResponse> {
+export function request(
+  socketPath: string,
+  req: ControlRequest,
+  opts: RequestOptions,
+): Promise<ControlResponse> {
   return new Promise((resolve, reject) => {
     let connected = false;
     let settled = false;
@@ -79,9 +92,18 @@ export function request(socketPath: string, req: ControlRequest, opts: RequestOp
       const newline = received.indexOf('\n');
       if (newline !== -1) {
         const parsed = parseResponse(received.slice(0, newline));
-        finish(parsed.ok ? parsed.value : new ControlClientError('protocol', `${socketPath}: ${parsed.error}`));
+        finish(
+          parsed.ok
+            ? parsed.value
+            : new ControlClientError('protocol', `${socketPath}: ${parsed.error}`),
+        );
       } else if (received.length > MAX_RESPONSE_BYTES) {
-        finish(new ControlClientError('protocol', `${socketPath}: response larger than ${MAX_RESPONSE_BYTES} bytes`));
+        finish(
+          new ControlClientError(
+            'protocol',
+            `${socketPath}: response larger than ${MAX_RESPONSE_BYTES} bytes`,
+          ),
+        );
       }
     });
     socket.on('error', (error: NodeJS.ErrnoException) => {
@@ -92,7 +114,9 @@ export function request(socketPath: string, req: ControlRequest, opts: RequestOp
       );
     });
     socket.on('close', () => {
-      finish(new ControlClientError('protocol', `${socketPath} closed the connection without an answer`));
+      finish(
+        new ControlClientError('protocol', `${socketPath} closed the connection without an answer`),
+      );
     });
   });
 }

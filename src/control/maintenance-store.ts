@@ -1,5 +1,14 @@
 // Maintenance set over the control socket, kept in a small JSON file so it survives a restart.
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import type { Logger } from '../core/logger.js';
@@ -23,7 +32,8 @@ export class MaintenanceStoreError extends Error {
  * (its first entry), else /var/lib/bgp-healthcheck.
  */
 export function defaultMaintenancePath(name: string, env: NodeJS.ProcessEnv = process.env): string {
-  const state = env.STATE_DIRECTORY?.split(':').find((dir) => dir !== '') ?? DEFAULT_STATE_DIRECTORY;
+  const state =
+    env.STATE_DIRECTORY?.split(':').find((dir) => dir !== '') ?? DEFAULT_STATE_DIRECTORY;
   const safeName = name.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+/, '_') || 'healthcheck';
   return path.join(state, `${safeName}.maintenance.json`);
 }
@@ -80,7 +90,9 @@ export class MaintenanceStore {
       text = readFileSync(file, 'utf8');
     } catch (error) {
       if (errnoOf(error) !== 'ENOENT') {
-        log.error(`cannot read maintenance state ${file} (${errnoOf(error)}); starting with no maintenance`);
+        log.error(
+          `cannot read maintenance state ${file} (${errnoOf(error)}); starting with no maintenance`,
+        );
       }
       return new MaintenanceStore(file, new Map());
     }
@@ -88,18 +100,25 @@ export class MaintenanceStore {
     try {
       json = JSON.parse(text);
     } catch (error) {
-      log.error(`ignoring corrupt maintenance state ${file}: not JSON (${(error as Error).message})`);
+      log.error(
+        `ignoring corrupt maintenance state ${file}: not JSON (${(error as Error).message})`,
+      );
       return new MaintenanceStore(file, new Map());
     }
     const parsed = fileSchema.safeParse(json);
     if (!parsed.success) {
       const first = parsed.error.issues[0];
       const where = first && first.path.length > 0 ? ` at ${first.path.join('.')}` : '';
-      log.error(`ignoring corrupt maintenance state ${file}: ${first?.message ?? 'unexpected shape'}${where}`);
+      log.error(
+        `ignoring corrupt maintenance state ${file}: ${first?.message ?? 'unexpected shape'}${where}`,
+      );
       return new MaintenanceStore(file, new Map());
     }
-    const entries = new Map(Object.entries(parsed.data.services).map(([name, m]) => [name, { ...m }]));
-    if (entries.size > 0) log.info(`maintenance restored from ${file}: ${[...entries.keys()].join(', ')}`);
+    const entries = new Map(
+      Object.entries(parsed.data.services).map(([name, m]) => [name, { ...m }]),
+    );
+    if (entries.size > 0)
+      log.info(`maintenance restored from ${file}: ${[...entries.keys()].join(', ')}`);
     return new MaintenanceStore(file, entries);
   }
 
@@ -120,13 +139,19 @@ export class MaintenanceStore {
     if (maintenance === null) {
       if (!next.delete(service)) return;
     } else {
-      next.set(service, { by: maintenance.by, reason: maintenance.reason, since: maintenance.since });
+      next.set(service, {
+        by: maintenance.by,
+        reason: maintenance.reason,
+        since: maintenance.since,
+      });
     }
     const services = Object.fromEntries([...next].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
     try {
       writeAtomically(this.file, `${JSON.stringify({ services }, null, 2)}\n`);
     } catch (error) {
-      throw new MaintenanceStoreError(`cannot write maintenance state ${this.file}: ${errnoOf(error)}`);
+      throw new MaintenanceStoreError(
+        `cannot write maintenance state ${this.file}: ${errnoOf(error)}`,
+      );
     }
     this.entries = next;
   }

@@ -35,21 +35,22 @@ export type ControlRequest = z.infer<typeof requestSchema>;
 export type ControlOp = ControlRequest['op'];
 
 export type ControlResponse =
-  | { readonly ok: true; readonly value: unknown }
-  | { readonly ok: false; readonly error: string };
+  { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: string };
 
 const responseSchema = z.union([
   z.object({ ok: z.literal(true), value: z.unknown().optional() }),
   z.object({ ok: z.literal(false), error: z.string() }),
 ]);
 
-export type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: string };
+export type Parsed<T> =
+  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: string };
 
 function describeIssues(error: z.ZodError): string {
   return error.issues
     .map((issue) => {
       const where = issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
-      if (issue.code === 'unrecognized_keys') return `${where}unknown field(s): ${issue.keys.join(', ')}`;
+      if (issue.code === 'unrecognized_keys')
+        return `${where}unknown field(s): ${issue.keys.join(', ')}`;
       return `${where}${issue.message}`;
     })
     .join('; ');
@@ -67,10 +68,14 @@ export function parseRequest(line: string): Parsed<ControlRequest> {
     return { ok: false, error: `malformed request: not JSON (${(error as Error).message})` };
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-    return { ok: false, error: 'malformed request: expected a JSON object such as {"op":"status"}' };
+    return {
+      ok: false,
+      error: 'malformed request: expected a JSON object such as {"op":"status"}',
+    };
   }
   const parsed = requestSchema.safeParse(json);
-  if (!parsed.success) return { ok: false, error: `invalid request: ${describeIssues(parsed.error)}` };
+  if (!parsed.success)
+    return { ok: false, error: `invalid request: ${describeIssues(parsed.error)}` };
   return { ok: true, value: parsed.data };
 }
 
@@ -83,8 +88,12 @@ export function parseResponse(line: string): Parsed<ControlResponse> {
     return { ok: false, error: `malformed response: not JSON (${(error as Error).message})` };
   }
   const parsed = responseSchema.safeParse(json);
-  if (!parsed.success) return { ok: false, error: `malformed response: ${describeIssues(parsed.error)}` };
-  return { ok: true, value: parsed.data.ok ? { ok: true, value: parsed.data.value ?? null } : parsed.data };
+  if (!parsed.success)
+    return { ok: false, error: `malformed response: ${describeIssues(parsed.error)}` };
+  return {
+    ok: true,
+    value: parsed.data.ok ? { ok: true, value: parsed.data.value ?? null } : parsed.data,
+  };
 }
 
 /** One line on the wire; JSON.stringify escapes every newline inside strings, so it stays one line. */

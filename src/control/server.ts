@@ -4,7 +4,13 @@ import net from 'node:net';
 import path from 'node:path';
 import type { Logger } from '../core/logger.js';
 import type { ControlTarget } from '../runtime/control.js';
-import { MAX_REQUEST_BYTES, encodeLine, parseRequest, type ControlRequest, type ControlResponse } from './protocol.js';
+import {
+  MAX_REQUEST_BYTES,
+  encodeLine,
+  parseRequest,
+  type ControlRequest,
+  type ControlResponse,
+} from './protocol.js';
 
 export const DEFAULT_RUNTIME_DIRECTORY = '/run/bgp-healthcheck';
 /** A client that sends no complete request for this long is disconnected. */
@@ -31,10 +37,15 @@ export interface ControlServer {
 
 /**
  * The default socket path of the instance called `name`: under systemd's RuntimeDirectory when
- * set (its first entry), else /run/bgp-healthcheck.
+ * set, else /run/bgp-healthcheck.
  */
 export function defaultControlPath(name: string, env: NodeJS.ProcessEnv = process.env): string {
-  const runtime = env.RUNTIME_DIRECTORY?.split(':').find((dir) => dir !== '') ?? DEFAULT_RUNTIME_DIRECTORY;
+  // A unit may list several runtime directories (ExaBGP's and ours): ours wins, else the first.
+  const listed = (env.RUNTIME_DIRECTORY ?? '').split(':').filter((dir) => dir !== '');
+  const runtime =
+    listed.find((dir) => path.basename(dir) === 'bgp-healthcheck') ??
+    listed[0] ??
+    DEFAULT_RUNTIME_DIRECTORY;
   const safeName = name.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+/, '_') || 'healthcheck';
   return path.join(runtime, `${safeName}.sock`);
 }
@@ -74,7 +85,9 @@ async function claimPath(socketPath: string, log: Logger): Promise<void> {
     throw new ControlServerError(`cannot use control socket ${socketPath}: ${errnoOf(error)}`);
   }
   if (!stat.isSocket()) {
-    throw new ControlServerError(`cannot use control socket ${socketPath}: the path exists and is not a socket`);
+    throw new ControlServerError(
+      `cannot use control socket ${socketPath}: the path exists and is not a socket`,
+    );
   }
   if (await somethingListens(socketPath)) {
     throw new ControlServerError(
@@ -84,7 +97,9 @@ async function claimPath(socketPath: string, log: Logger): Promise<void> {
   log.info(`removing stale control socket ${socketPath}`);
   await unlink(socketPath).catch((error: unknown) => {
     if (errnoOf(error) !== 'ENOENT') {
-      throw new ControlServerError(`cannot remove stale control socket ${socketPath}: ${errnoOf(error)}`);
+      throw new ControlServerError(
+        `cannot remove stale control socket ${socketPath}: ${errnoOf(error)}`,
+      );
     }
   });
 }
@@ -124,7 +139,12 @@ function describeRequest(request: ControlRequest): string {
 }
 
 /** Serves one connection: requests are answered in order, one at a time. */
-function serveConnection(socket: net.Socket, target: ControlTarget, log: Logger, idleTimeoutMs: number): void {
+function serveConnection(
+  socket: net.Socket,
+  target: ControlTarget,
+  log: Logger,
+  idleTimeoutMs: number,
+): void {
   let buffered = '';
   let busy = false;
   const queue: string[] = [];
@@ -165,8 +185,9 @@ function serveConnection(socket: net.Socket, target: ControlTarget, log: Logger,
   let overflowed = false;
   const refuseTooLarge = () => {
     log.warn('control request refused: too large');
-    socket.end(encodeLine({ ok: false, error: `request too large (over ${MAX_REQUEST_BYTES} bytes)` }), () =>
-      socket.destroy(),
+    socket.end(
+      encodeLine({ ok: false, error: `request too large (over ${MAX_REQUEST_BYTES} bytes)` }),
+      () => socket.destroy(),
     );
   };
 
@@ -232,10 +253,14 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
   // reachable with a mode the umask chose.
   const tempLength = Buffer.byteLength(path.join(directory, '.ctl-XXXXXX', 'control.sock'));
   if (Buffer.byteLength(socketPath) > MAX_SOCKET_PATH_BYTES || tempLength > MAX_SOCKET_PATH_BYTES) {
-    throw new ControlServerError(`control socket path too long (unix sockets allow about 100 bytes): ${socketPath}`);
+    throw new ControlServerError(
+      `control socket path too long (unix sockets allow about 100 bytes): ${socketPath}`,
+    );
   }
   await mkdir(directory, { recursive: true, mode: 0o755 }).catch((error: unknown) => {
-    throw new ControlServerError(`cannot create directory ${directory} for the control socket: ${errnoOf(error)}`);
+    throw new ControlServerError(
+      `cannot create directory ${directory} for the control socket: ${errnoOf(error)}`,
+    );
   });
   await claimPath(socketPath, log);
 
@@ -252,7 +277,9 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
   try {
     privateDir = await mkdtemp(path.join(directory, '.ctl-'));
   } catch (error) {
-    throw new ControlServerError(`cannot create the control socket in ${directory}: ${errnoOf(error)}`);
+    throw new ControlServerError(
+      `cannot create the control socket in ${directory}: ${errnoOf(error)}`,
+    );
   }
   const tempSocket = path.join(privateDir, 'control.sock');
   let inode: number;
@@ -266,7 +293,9 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
     server.close();
     await unlink(tempSocket).catch(() => {});
     if (error instanceof ControlServerError) throw error;
-    throw new ControlServerError(`cannot listen on control socket ${socketPath}: ${errnoOf(error)}`);
+    throw new ControlServerError(
+      `cannot listen on control socket ${socketPath}: ${errnoOf(error)}`,
+    );
   } finally {
     await rmdir(privateDir).catch(() => {});
   }

@@ -101,7 +101,11 @@ async function route(request: http.IncomingMessage, options: ObserveServerOption
   }
   const status = options.status();
   if (path === '/status') {
-    return { status: 200, type: 'application/json; charset=utf-8', body: `${JSON.stringify(status, null, 2)}\n` };
+    return {
+      status: 200,
+      type: 'application/json; charset=utf-8',
+      body: `${JSON.stringify(status, null, 2)}\n`,
+    };
   }
   const page = renderStatusPage(status, {
     now: (options.now ?? Date.now)(),
@@ -149,7 +153,10 @@ export async function startObserveServer(options: ObserveServerOptions): Promise
   const server = http.createServer(
     {
       headersTimeout,
-      requestTimeout: Math.max(options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, headersTimeout),
+      requestTimeout: Math.max(
+        options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+        headersTimeout,
+      ),
       keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
       connectionsCheckingInterval: CHECK_INTERVAL_MS,
       maxHeaderSize: 8 * 1024,
@@ -164,8 +171,13 @@ export async function startObserveServer(options: ObserveServerOptions): Promise
 
   await new Promise<void>((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException) => {
-      const why = error.code === 'EADDRINUSE' ? 'the address is in use' : (error.code ?? error.message);
-      reject(new ObserveListenError(`cannot listen on ${formatListenAddress(wanted)} for metrics and status: ${why}`));
+      const why =
+        error.code === 'EADDRINUSE' ? 'the address is in use' : (error.code ?? error.message);
+      reject(
+        new ObserveListenError(
+          `cannot listen on ${formatListenAddress(wanted)} for metrics and status: ${why}`,
+        ),
+      );
     };
     server.once('error', onError);
     server.listen({ host: wanted.host, port: wanted.port }, () => {
@@ -177,7 +189,9 @@ export async function startObserveServer(options: ObserveServerOptions): Promise
 
   const bound = server.address() as AddressInfo;
   const address = { host: bound.address, port: bound.port };
-  options.log.info(`metrics on http://${formatListenAddress(address)}/metrics, status on /status and /`);
+  options.log.info(
+    `metrics on http://${formatListenAddress(address)}/metrics, status on /status and /`,
+  );
 
   let closing: Promise<void> | null = null;
   return {

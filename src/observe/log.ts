@@ -11,6 +11,8 @@ export interface LogSetup {
   /** Syslog facility, or null for no syslog. */
   readonly syslogFacility: string | null;
   readonly name: string | null;
+  /** Log to the console even when it is not a terminal. */
+  readonly stderr?: boolean;
   /** Where console lines go; stderr, never stdout (stdout is ExaBGP's command channel). */
   readonly console: NodeJS.WritableStream & { isTTY?: boolean };
   readonly syslogSocket?: string;
@@ -79,7 +81,7 @@ function startSyslog(setup: LogSetup, onFailure: (why: string) => void): ChildPr
 }
 
 export function createLogger(setup: LogSetup): Logger & { close(): void } {
-  let consoleOn = !setup.silent && setup.console.isTTY === true;
+  let consoleOn = setup.stderr === true || (!setup.silent && setup.console.isTTY === true);
   let syslog: ChildProcess | null = null;
   let failed = false;
   const facility = FACILITY_CODES[setup.syslogFacility ?? 'daemon'] ?? 3;

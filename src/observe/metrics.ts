@@ -213,6 +213,7 @@ export class Metrics implements RuntimeObserver {
   }
 
   private setState(service: string, current: HealthState): void {
-    for (const state of HEALTH_STATES) this.state.set({ service, state }, state === current ? 1 : 0);
+    for (const state of HEALTH_STATES)
+      this.state.set({ service, state }, state === current ? 1 : 0);
   }
 }

@@ -319,7 +319,8 @@ export function renderStatusPage(status: ProcessStatus, options: StatusPageOptio
       ? status.services.map((s) => renderService(s, now)).join('')
       : '<p>No services are configured.</p>';
   // Without JavaScript the page still refreshes, the plain way.
-  const noscript = refresh > 0 ? `<noscript><meta http-equiv="refresh" content="${refresh}"></noscript>` : '';
+  const noscript =
+    refresh > 0 ? `<noscript><meta http-equiv="refresh" content="${refresh}"></noscript>` : '';
   return (
     `<!doctype html><html lang="en"><head><meta charset="utf-8">` +
     `<meta name="viewport" content="width=device-width,initial-scale=1">` +

@@ -20,7 +20,11 @@ interface Entry {
   state: HealthState;
   since: number;
   lastCheck: (CheckReport & { readonly at: number }) | null;
-  announced: { readonly target: AnnounceTarget; readonly lines: readonly string[]; readonly at: number } | null;
+  announced: {
+    readonly target: AnnounceTarget;
+    readonly lines: readonly string[];
+    readonly at: number;
+  } | null;
   maintenance: Maintenance | null;
   draining: boolean;
   transitions: Transition[];

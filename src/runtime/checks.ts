@@ -14,7 +14,7 @@ export function makeServiceCheck(
   const probe = combine(checks, service.policy, limiter);
   return async (signal) => {
     const result = await probe(signal);
-    if (!result.ok && log) {
+    if (!result.ok && log && !signal.aborted) {
       log.warn(`${service.name}: check failed: ${result.reason}`);
       for (const { name, result: one } of result.results) {
         if (!one.ok && one.detail) log.info(`${service.name}: ${name}: output: ${one.detail}`);

@@ -77,6 +77,7 @@ export class Runtime implements ControlTarget {
   private stopReason: StopReason | null = null;
   /** Cut short by a second stop request: a drain in progress ends at once. */
   private readonly drainCut = new AbortController();
+  private reloading: Promise<unknown> = Promise.resolve();
   private finished!: (reason: StopReason) => void;
   private readonly done = new Promise<StopReason>((resolve) => {
     this.finished = resolve;
@@ -344,7 +345,14 @@ export class Runtime implements ControlTarget {
    * Applies a new configuration without churn: unchanged services write nothing, removed ones are
    * withdrawn, added ones start, changed ones write only the lines that differ.
    */
-  async reload(): Promise<ControlResult<{ readonly summary: string }>> {
+  reload(): Promise<ControlResult<{ readonly summary: string }>> {
+    // One reload at a time: two SIGHUPs in a row must not both withdraw a removed service.
+    const next = this.reloading.then(() => this.reloadNow());
+    this.reloading = next.catch(() => undefined);
+    return next;
+  }
+
+  private async reloadNow(): Promise<ControlResult<{ readonly summary: string }>> {
     const { deps } = this;
     if (!deps.reloadConfig || !deps.prepare) return { ok: false, error: 'reload is not available' };
     if (this.stopping) return { ok: false, error: 'the process is stopping' };

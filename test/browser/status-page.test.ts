@@ -19,7 +19,11 @@ describe.runIf(run)('status page in Chromium', () => {
   let browser: Browser;
   let server: ObserveServer;
   const clock = { t: Date.UTC(2024, 4, 6, 12, 0, 0) };
-  const store = new StatusStore({ version: '0.1.0', now: () => clock.t, services: ['web', 'dns-resolver'] });
+  const store = new StatusStore({
+    version: '0.1.0',
+    now: () => clock.t,
+    services: ['web', 'dns-resolver'],
+  });
   const url = () => `http://127.0.0.1:${server.address.port}/`;
 
   beforeAll(async () => {
@@ -57,7 +61,11 @@ describe.runIf(run)('status page in Chromium', () => {
     clock.t += 4 * 60_000;
     bringDown(store, 'web', 'HTTP 503 from /healthz');
     clock.t += 90_000;
-    store.setMaintenance('dns-resolver', { by: 'alice', reason: 'resolver upgrade', since: clock.t - 30_000 });
+    store.setMaintenance('dns-resolver', {
+      by: 'alice',
+      reason: 'resolver upgrade',
+      since: clock.t - 30_000,
+    });
 
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     const errors: string[] = [];
@@ -71,7 +79,9 @@ describe.runIf(run)('status page in Chromium', () => {
     expect(await web.locator('.badge').textContent()).toBe('DOWN');
     expect(await web.locator('.since').textContent()).toContain('DOWN for 1 min 30 s');
     expect(await web.locator('.last-check .reason').textContent()).toBe('HTTP 503 from /healthz');
-    expect(await web.locator('li.check .check-reason').textContent()).toBe('HTTP 503 from /healthz');
+    expect(await web.locator('li.check .check-reason').textContent()).toBe(
+      'HTTP 503 from /healthz',
+    );
     expect(await web.locator('pre.lines').textContent()).toBe(
       'announce route 192.0.2.1/32 next-hop self med 1000 community [ 65000:1 ]',
     );
@@ -81,10 +91,21 @@ describe.runIf(run)('status page in Chromium', () => {
     const row = page.locator('svg.timeline g.row[data-service="web"]');
     expect(await row.locator('rect.segment[data-state="DOWN"]').count()).toBe(1);
     expect(await row.locator('rect.segment[data-state="UP"]').count()).toBe(1);
-    const down = await row.locator('rect.segment[data-state="DOWN"]').boundingBox();
-    const up = await row.locator('rect.segment[data-state="UP"]').boundingBox();
-    expect(down && up && down.x > up.x && down.width > 10).toBe(true);
-    expect(await row.locator('rect.segment[data-state="DOWN"]').getAttribute('fill')).toBe('#c62828');
+    // Attributes, not bounding boxes: the page swaps its content every second and a box can vanish mid-read.
+    const geometry = async (state: string) => {
+      const rect = row.locator(`rect.segment[data-state="${state}"]`);
+      return {
+        x: Number(await rect.getAttribute('x')),
+        width: Number(await rect.getAttribute('width')),
+      };
+    };
+    const up = await geometry('UP');
+    const down = await geometry('DOWN');
+    expect(down.x).toBeCloseTo(up.x + up.width, 0);
+    expect(down.width).toBeGreaterThan(100);
+    expect(await row.locator('rect.segment[data-state="DOWN"]').getAttribute('fill')).toBe(
+      '#c62828',
+    );
 
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: `${ARTIFACTS}status-page.png`, fullPage: true });

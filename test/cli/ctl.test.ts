@@ -35,7 +35,9 @@ describe('ctl', () => {
     socketPath = path.join(tmp.dir, 'ctl.sock');
     target = new FakeTarget([
       serviceStatus('web', 'UP'),
-      serviceStatus('dns', 'DISABLED', { maintenance: { by: 'alice', reason: 'kernel upgrade', since: 1_700_000_000_000 } }),
+      serviceStatus('dns', 'DISABLED', {
+        maintenance: { by: 'alice', reason: 'kernel upgrade', since: 1_700_000_000_000 },
+      }),
       serviceStatus('api', 'DOWN'),
     ]);
     server = await startControlServer({ path: socketPath, target, log: silentLogger });
@@ -52,7 +54,9 @@ describe('ctl', () => {
     const lines = out.split('\n');
     expect(lines[0]).toMatch(/^bgp-healthcheck 0\.1\.0-test, pid 4242, up /);
     expect(lines[1]).toMatch(/^SERVICE\s+STATE\s+SINCE\s+LAST CHECK\s+MAINTENANCE$/);
-    expect(lines[2]).toMatch(/^web\s+UP\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \(.+\)\s+ok \(12 ms\)\s+-$/);
+    expect(lines[2]).toMatch(
+      /^web\s+UP\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \(.+\)\s+ok \(12 ms\)\s+-$/,
+    );
     expect(lines[3]).toMatch(/^dns\s+DISABLED\s+.*HTTP 503\s+alice: kernel upgrade \(.+ ago\)$/);
     expect(lines[4]).toMatch(/^api\s+DOWN\s+.*HTTP 503\s+-$/);
   });
@@ -60,7 +64,10 @@ describe('ctl', () => {
   it('status --json prints the raw response', async () => {
     const { code, out } = await ctl('--json', 'status');
     expect(code).toBe(0);
-    expect(JSON.parse(out)).toMatchObject({ ok: true, value: { pid: 4242, services: [{ name: 'web' }, {}, {}] } });
+    expect(JSON.parse(out)).toMatchObject({
+      ok: true,
+      value: { pid: 4242, services: [{ name: 'web' }, {}, {}] },
+    });
   });
 
   it('disable sends the reason and the user, and confirms', async () => {
@@ -94,8 +101,16 @@ describe('ctl', () => {
   it('drain --all drains every service', async () => {
     const { code, out } = await ctl('drain', '--all');
     expect(code).toBe(0);
-    expect(out.split('\n').filter(Boolean).sort()).toEqual(['api: drained', 'dns: drained', 'web: drained']);
-    expect(target.calls.filter((c) => c.startsWith('drain')).sort()).toEqual(['drain api', 'drain dns', 'drain web']);
+    expect(out.split('\n').filter(Boolean).sort()).toEqual([
+      'api: drained',
+      'dns: drained',
+      'web: drained',
+    ]);
+    expect(target.calls.filter((c) => c.startsWith('drain')).sort()).toEqual([
+      'drain api',
+      'drain dns',
+      'drain web',
+    ]);
   });
 
   it('check prints each check and exits 1 when the checks fail', async () => {
@@ -125,7 +140,9 @@ describe('ctl', () => {
   it('an unknown service is an operation error with exit 1', async () => {
     const { code, err } = await ctl('enable', 'mail');
     expect(code).toBe(1);
-    expect(err).toBe("bgp-healthcheck ctl: enable failed: unknown service 'mail' (known: web, dns, api)\n");
+    expect(err).toBe(
+      "bgp-healthcheck ctl: enable failed: unknown service 'mail' (known: web, dns, api)\n",
+    );
   });
 
   it('an unknown command or option is a usage error with exit 2', async () => {
@@ -141,7 +158,9 @@ describe('ctl', () => {
     const absent = path.join(tmp.dir, 'absent.sock');
     const code = await ctlCommand(['--socket', absent, 'status'], io);
     expect(code).toBe(3);
-    expect(io.err()).toBe(`bgp-healthcheck ctl: not running: cannot connect to ${absent} (ENOENT)\n`);
+    expect(io.err()).toBe(
+      `bgp-healthcheck ctl: not running: cannot connect to ${absent} (ENOENT)\n`,
+    );
   });
 });
 
@@ -155,6 +174,8 @@ describe('ctl status formatting', () => {
       services: [serviceStatus('web', 'UP', { draining: true })],
     };
     expect(formatStatus(status, now)).toMatch(/\nweb\s+UP \(draining\)\s+.* \(1m30s\)/);
-    expect(formatStatus({ ...status, services: [] }, now)).toBe('bgp-healthcheck 1, pid 1, up 1m30s\nno services\n');
+    expect(formatStatus({ ...status, services: [] }, now)).toBe(
+      'bgp-healthcheck 1, pid 1, up 1m30s\nno services\n',
+    );
   });
 });

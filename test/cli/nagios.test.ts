@@ -18,11 +18,19 @@ function captureIo(): CliIo & { out: () => string } {
 }
 
 const defaults: NagiosOptions = { warning: 0, critical: 0, services: [], disabled: 'warning' };
-const status = (...services: ServiceStatus[]): ProcessStatus => ({ pid: 1, version: '1', startedAt: 0, services });
+const status = (...services: ServiceStatus[]): ProcessStatus => ({
+  pid: 1,
+  version: '1',
+  startedAt: 0,
+  services,
+});
 
 describe('nagios verdict', () => {
   it('is OK with exit 0 when every service is up, with perfdata per service', () => {
-    const result = evaluate(status(serviceStatus('web', 'UP'), serviceStatus('dns', 'UP')), defaults);
+    const result = evaluate(
+      status(serviceStatus('web', 'UP'), serviceStatus('dns', 'UP')),
+      defaults,
+    );
     expect(result).toEqual({
       code: 0,
       line: 'BGP-HEALTHCHECK OK - 2 services up | web=1;;;0;1 dns=1;;;0;1 services_down=0;0;0;0;2',
@@ -42,11 +50,17 @@ describe('nagios verdict', () => {
 
   it('is CRITICAL when the down services exceed --critical', () => {
     const result = evaluate(
-      status(serviceStatus('web', 'DOWN'), serviceStatus('dns', 'FALLING'), serviceStatus('api', 'UP')),
+      status(
+        serviceStatus('web', 'DOWN'),
+        serviceStatus('dns', 'FALLING'),
+        serviceStatus('api', 'UP'),
+      ),
       { ...defaults, warning: 0, critical: 1 },
     );
     expect(result.code).toBe(2);
-    expect(result.line).toMatch(/^BGP-HEALTHCHECK CRITICAL - 1 of 3 services up; down: web DOWN \(HTTP 503\), dns FALLING/);
+    expect(result.line).toMatch(
+      /^BGP-HEALTHCHECK CRITICAL - 1 of 3 services up; down: web DOWN \(HTTP 503\), dns FALLING/,
+    );
   });
 
   it('is OK when the down services stay within both thresholds', () => {
@@ -59,7 +73,9 @@ describe('nagios verdict', () => {
   });
 
   it('counts a disabled service at warning level by default, with who and why', () => {
-    const dns = serviceStatus('dns', 'DISABLED', { maintenance: { by: 'alice', reason: 'kernel upgrade', since: 0 } });
+    const dns = serviceStatus('dns', 'DISABLED', {
+      maintenance: { by: 'alice', reason: 'kernel upgrade', since: 0 },
+    });
     const result = evaluate(status(serviceStatus('web', 'UP'), dns), defaults);
     expect(result.code).toBe(1);
     expect(result.line).toContain('disabled: dns (alice: kernel upgrade)');
@@ -80,8 +96,14 @@ describe('nagios verdict', () => {
   });
 
   it('is UNKNOWN for a service name that does not exist', () => {
-    const result = evaluate(status(serviceStatus('web', 'UP')), { ...defaults, services: ['mail'] });
-    expect(result).toEqual({ code: 3, line: "BGP-HEALTHCHECK UNKNOWN - unknown service 'mail' (known: web)" });
+    const result = evaluate(status(serviceStatus('web', 'UP')), {
+      ...defaults,
+      services: ['mail'],
+    });
+    expect(result).toEqual({
+      code: 3,
+      line: "BGP-HEALTHCHECK UNKNOWN - unknown service 'mail' (known: web)",
+    });
   });
 
   it('keeps the status line on one line and the perfdata separator unique', () => {
@@ -104,7 +126,11 @@ describe('nagios command', () => {
   beforeEach(async () => {
     tmp = tempDir('nag');
     socketPath = path.join(tmp.dir, 'n.sock');
-    target = new FakeTarget([serviceStatus('web', 'UP'), serviceStatus('dns', 'UP'), serviceStatus('api', 'UP')]);
+    target = new FakeTarget([
+      serviceStatus('web', 'UP'),
+      serviceStatus('dns', 'UP'),
+      serviceStatus('api', 'UP'),
+    ]);
     server = await startControlServer({ path: socketPath, target, log: silentLogger });
   });
 
@@ -127,14 +153,22 @@ describe('nagios command', () => {
   });
 
   it('exits 1 when one service is down under the critical threshold', async () => {
-    target.services = [serviceStatus('web', 'DOWN'), serviceStatus('dns', 'UP'), serviceStatus('api', 'UP')];
+    target.services = [
+      serviceStatus('web', 'DOWN'),
+      serviceStatus('dns', 'UP'),
+      serviceStatus('api', 'UP'),
+    ];
     const { code, out } = await run('--warning', '0', '--critical', '1');
     expect(code).toBe(1);
     expect(out).toMatch(/^BGP-HEALTHCHECK WARNING - 2 of 3 services up; down: web DOWN/);
   });
 
   it('exits 2 when more services are down than --critical allows', async () => {
-    target.services = [serviceStatus('web', 'DOWN'), serviceStatus('dns', 'DOWN'), serviceStatus('api', 'UP')];
+    target.services = [
+      serviceStatus('web', 'DOWN'),
+      serviceStatus('dns', 'DOWN'),
+      serviceStatus('api', 'UP'),
+    ];
     const { code, out } = await run('-w', '0', '-c', '1');
     expect(code).toBe(2);
     expect(out).toMatch(/^BGP-HEALTHCHECK CRITICAL - 1 of 3 services up/);
@@ -145,7 +179,9 @@ describe('nagios command', () => {
     const absent = path.join(tmp.dir, 'absent.sock');
     const code = await nagiosCommand(['--socket', absent], io);
     expect(code).toBe(3);
-    expect(io.out()).toBe(`BGP-HEALTHCHECK UNKNOWN - not running: cannot connect to ${absent} (ENOENT)\n`);
+    expect(io.out()).toBe(
+      `BGP-HEALTHCHECK UNKNOWN - not running: cannot connect to ${absent} (ENOENT)\n`,
+    );
   });
 
   it('exits 3 on a bad threshold without asking the daemon', async () => {

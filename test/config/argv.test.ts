@@ -15,7 +15,8 @@ const parse = (...argv: string[]): Occurrence[] => {
   checkExclusive(occurrences);
   return occurrences;
 };
-const pairs = (...argv: string[]): [string, string | null][] => parse(...argv).map((o) => [o.spec.dest, o.value]);
+const pairs = (...argv: string[]): [string, string | null][] =>
+  parse(...argv).map((o) => [o.spec.dest, o.value]);
 const failure = (...argv: string[]): string => {
   try {
     parse(...argv);
@@ -30,7 +31,9 @@ const failure = (...argv: string[]): string => {
 // (exit 0) or refused with argparse's error (exit 2).
 describe('tokenize: long options', () => {
   it('reads --opt value and --opt=value alike, keeping later = in the value', () => {
-    expect(pairs('--interval', '3', '--fast-interval=2', '--command=curl -sf http://x/?a=b')).toEqual([
+    expect(
+      pairs('--interval', '3', '--fast-interval=2', '--command=curl -sf http://x/?a=b'),
+    ).toEqual([
       ['interval', '3'],
       ['fastInterval', '2'],
       ['command', 'curl -sf http://x/?a=b'],
@@ -81,11 +84,15 @@ describe('tokenize: long options', () => {
   it('refuses an option that needs a value and has none', () => {
     expect(failure('--interval')).toBe('argument --interval: expected one argument');
     expect(failure('--command', '-x')).toBe('argument --command: expected one argument');
-    expect(failure('--local-preference', '-x')).toBe('argument --local-preference: expected one argument');
+    expect(failure('--local-preference', '-x')).toBe(
+      'argument --local-preference: expected one argument',
+    );
   });
 
   it('takes negative numbers as values', () => {
-    expect(pairs('--local-preference', '-1', '--increase', '-5', '--start-ip=-2', '--interval', '-.5')).toEqual([
+    expect(
+      pairs('--local-preference', '-1', '--increase', '-5', '--start-ip=-2', '--interval', '-.5'),
+    ).toEqual([
       ['localPreference', '-1'],
       ['increase', '-5'],
       ['startIp', '-2'],
@@ -189,9 +196,18 @@ describe('tokenize: short options', () => {
 describe('checkExclusive', () => {
   it.each([
     [['-s', '--no-syslog'], 'argument --no-syslog: not allowed with argument --silent'],
-    [['--silent', '--syslog-facility', 'local0'], 'argument --syslog-facility: not allowed with argument --silent'],
-    [['--syslog-facility', 'local0', '--no-syslog'], 'argument --no-syslog: not allowed with argument --syslog-facility'],
-    [['--no-syslog', '--syslog-facility', 'daemon'], 'argument --syslog-facility: not allowed with argument --no-syslog'],
+    [
+      ['--silent', '--syslog-facility', 'local0'],
+      'argument --syslog-facility: not allowed with argument --silent',
+    ],
+    [
+      ['--syslog-facility', 'local0', '--no-syslog'],
+      'argument --no-syslog: not allowed with argument --syslog-facility',
+    ],
+    [
+      ['--no-syslog', '--syslog-facility', 'daemon'],
+      'argument --syslog-facility: not allowed with argument --no-syslog',
+    ],
     [['--no-syslog', '-sd'], 'argument --silent: not allowed with argument --no-syslog'],
   ])('refuses %j', (argv, message) => {
     expect(failure(...argv)).toBe(message);
@@ -224,7 +240,9 @@ describe('configFileTokens', () => {
       'command = curl -sf http://127.0.0.1/?a=b#frag',
       'ip = 198.51.100.1\r',
     ].join('\n');
-    expect(configFileTokens(text, 'hc.conf').map((t) => [t.text, describeOrigin(t.origin)])).toEqual([
+    expect(
+      configFileTokens(text, 'hc.conf').map((t) => [t.text, describeOrigin(t.origin)]),
+    ).toEqual([
       ['--debug', 'hc.conf, line 5'],
       ['--name', 'hc.conf, line 6'],
       ['haproxy', 'hc.conf, line 6'],

@@ -82,7 +82,7 @@ describe('serviceToYaml', () => {
     expect(text).toContain('fast-interval: 0.25');
     expect(text).toContain('withdraw-on-down: true');
     expect(text).toContain('ip-setup: false');
-    expect(text).toContain('- 300-399');
+    expect(text).toContain('expect-status: [204, 300-399]');
   });
 
   it('round-trips generated services', () => {

@@ -83,10 +83,12 @@ describe('control client', () => {
         socket.setEncoding('utf8');
         socket.on('data', (chunk: string) => {
           received += chunk;
-          if (received.endsWith('\n')) socket.write('{"ok":false,"error":"unknown service \'x\'"}\n');
+          if (received.endsWith('\n'))
+            socket.write('{"ok":false,"error":"unknown service \'x\'"}\n');
         });
       },
-      (socketPath) => request(socketPath, { op: 'enable', service: 'x', by: 'bob' }, { timeoutMs: 1_000 }),
+      (socketPath) =>
+        request(socketPath, { op: 'enable', service: 'x', by: 'bob' }, { timeoutMs: 1_000 }),
     );
     expect(received).toBe('{"op":"enable","service":"x","by":"bob"}\n');
     expect(response).toEqual({ ok: false, error: "unknown service 'x'" });

@@ -3,10 +3,19 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { HealthState } from '../../src/core/health.js';
-import type { ControlResult, ControlTarget, ProcessStatus, ServiceStatus } from '../../src/runtime/control.js';
+import type {
+  ControlResult,
+  ControlTarget,
+  ProcessStatus,
+  ServiceStatus,
+} from '../../src/runtime/control.js';
 import type { CheckReport } from '../../src/runtime/observer.js';
 
-export function serviceStatus(name: string, state: HealthState, extra: Partial<ServiceStatus> = {}): ServiceStatus {
+export function serviceStatus(
+  name: string,
+  state: HealthState,
+  extra: Partial<ServiceStatus> = {},
+): ServiceStatus {
   return {
     name,
     state,
@@ -38,13 +47,18 @@ export class FakeTarget implements ControlTarget {
     ],
   };
 
-  constructor(services: ServiceStatus[] = [serviceStatus('web', 'UP'), serviceStatus('dns', 'UP')]) {
+  constructor(
+    services: ServiceStatus[] = [serviceStatus('web', 'UP'), serviceStatus('dns', 'UP')],
+  ) {
     this.services = services;
   }
 
-  private unknown(service: string): ControlResult | null {
+  private unknown(service: string): { ok: false; error: string } | null {
     if (this.services.some((s) => s.name === service)) return null;
-    return { ok: false, error: `unknown service '${service}' (known: ${this.services.map((s) => s.name).join(', ')})` };
+    return {
+      ok: false,
+      error: `unknown service '${service}' (known: ${this.services.map((s) => s.name).join(', ')})`,
+    };
   }
 
   private update(service: string, change: Partial<ServiceStatus>): void {
@@ -53,7 +67,12 @@ export class FakeTarget implements ControlTarget {
 
   status(): ProcessStatus {
     this.calls.push('status');
-    return { pid: 4242, version: '0.1.0-test', startedAt: 1_699_999_000_000, services: this.services };
+    return {
+      pid: 4242,
+      version: '0.1.0-test',
+      startedAt: 1_699_999_000_000,
+      services: this.services,
+    };
   }
 
   disable(service: string, reason: string, by: string): ControlResult {
@@ -101,7 +120,10 @@ export function tempDir(tag: string): { dir: string; remove: () => void } {
 }
 
 /** Polls `condition` until it holds or the deadline passes. */
-export async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 5_000): Promise<void> {
+export async function waitFor(
+  condition: () => boolean | Promise<boolean>,
+  timeoutMs = 5_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);

@@ -12,7 +12,13 @@ import { tempDir } from './fake-target.js';
 function recordingLogger(): Logger & { lines: string[] } {
   const lines: string[] = [];
   const push = (level: string) => (message: string) => lines.push(`${level}: ${message}`);
-  return { lines, debug: push('debug'), info: push('info'), warn: push('warn'), error: push('error') };
+  return {
+    lines,
+    debug: push('debug'),
+    info: push('info'),
+    warn: push('warn'),
+    error: push('error'),
+  };
 }
 
 const alice = { by: 'alice', reason: 'kernel upgrade', since: 1_700_000_000_000 };
@@ -50,7 +56,9 @@ describe('maintenance store', () => {
     store.set('web', alice);
     store.set('dns', { ...alice, by: 'bob' });
     store.set('web', null);
-    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ services: { dns: { ...alice, by: 'bob' } } });
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({
+      services: { dns: { ...alice, by: 'bob' } },
+    });
     expect(MaintenanceStore.load(file, recordingLogger()).get('web')).toBeNull();
   });
 
@@ -73,7 +81,10 @@ describe('maintenance store', () => {
 
   it('logs and ignores a file of the wrong shape, naming where', () => {
     mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(file, JSON.stringify({ services: { web: { by: 'alice', reason: 'x', since: 'yesterday' } } }));
+    writeFileSync(
+      file,
+      JSON.stringify({ services: { web: { by: 'alice', reason: 'x', since: 'yesterday' } } }),
+    );
     const log = recordingLogger();
     expect(MaintenanceStore.load(file, log).all().size).toBe(0);
     expect(log.lines[0]).toMatch(/ignoring corrupt maintenance state .* at services\.web\.since/);
@@ -101,7 +112,11 @@ describe('maintenance store', () => {
   });
 
   it('puts the default file under STATE_DIRECTORY, else /var/lib/bgp-healthcheck', () => {
-    expect(defaultMaintenancePath('web', { STATE_DIRECTORY: '/var/lib/x' })).toBe('/var/lib/x/web.maintenance.json');
-    expect(defaultMaintenancePath('healthcheck', {})).toBe('/var/lib/bgp-healthcheck/healthcheck.maintenance.json');
+    expect(defaultMaintenancePath('web', { STATE_DIRECTORY: '/var/lib/x' })).toBe(
+      '/var/lib/x/web.maintenance.json',
+    );
+    expect(defaultMaintenancePath('healthcheck', {})).toBe(
+      '/var/lib/bgp-healthcheck/healthcheck.maintenance.json',
+    );
   });
 });

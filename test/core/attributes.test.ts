@@ -14,9 +14,12 @@ import {
 import { InvalidValueError } from '../../src/core/errors.js';
 
 describe('communities', () => {
-  it.each(['0:0', '65000:1', '65535:65535', '4294967295', '0', '0xFFFF0001'])('accepts %s as written', (c) => {
-    expect(parseCommunity(c)).toBe(c);
-  });
+  it.each(['0:0', '65000:1', '65535:65535', '4294967295', '0', '0xFFFF0001'])(
+    'accepts %s as written',
+    (c) => {
+      expect(parseCommunity(c)).toBe(c);
+    },
+  );
 
   it.each([
     ['no-export', 'no-export'],
@@ -30,12 +33,22 @@ describe('communities', () => {
     expect(parseCommunity(input)).toBe(out);
   });
 
-  it.each(['65536:1', '1:65536', '-1:1', '1:', ':1', '1:2:3', '4294967296', 'no-exports', '1:1;', '[', '0x123456789', 'a:b'])(
-    'rejects %j',
-    (c) => {
-      expect(() => parseCommunity(c)).toThrow(InvalidValueError);
-    },
-  );
+  it.each([
+    '65536:1',
+    '1:65536',
+    '-1:1',
+    '1:',
+    ':1',
+    '1:2:3',
+    '4294967296',
+    'no-exports',
+    '1:1;',
+    '[',
+    '0x123456789',
+    'a:b',
+  ])('rejects %j', (c) => {
+    expect(() => parseCommunity(c)).toThrow(InvalidValueError);
+  });
 
   it('splits a list at spaces and tabs', () => {
     expect(parseCommunities(' 65000:1\tno-export  2:2 ')).toEqual(['65000:1', 'no-export', '2:2']);
@@ -47,7 +60,9 @@ describe('communities', () => {
   });
 
   it('rejects the injection the reference lets through', () => {
-    expect(() => parseCommunities('1:1\nannounce route 0.0.0.0/0 next-hop self')).toThrow(InvalidValueError);
+    expect(() => parseCommunities('1:1\nannounce route 0.0.0.0/0 next-hop self')).toThrow(
+      InvalidValueError,
+    );
   });
 });
 
@@ -146,7 +161,13 @@ describe('parsing text with a line break', () => {
 
   it('is rejected even around valid values', () => {
     for (const [name, parse] of parsers) {
-      const valid = name.startsWith('large') ? '1:2:3' : name.startsWith('ext') ? 'target:1:2' : name.startsWith('as') ? '65001' : '1:1';
+      const valid = name.startsWith('large')
+        ? '1:2:3'
+        : name.startsWith('ext')
+          ? 'target:1:2'
+          : name.startsWith('as')
+            ? '65001'
+            : '1:1';
       expect(() => parse(`${valid}\n`), name).toThrow(InvalidValueError);
       expect(() => parse(`${valid}\n${valid}`), name).toThrow(InvalidValueError);
     }

@@ -30,28 +30,182 @@ interface Row {
 const h = (state: HealthState, count: number): Health => ({ state, count });
 
 const ROWS: readonly Row[] = [
-  { name: 'INIT, ok, rise 3 -> RISING (count 1)', from: h('INIT', 0), observation: OK, thresholds: T33, to: h('RISING', 1), entered: 'RISING' },
-  { name: 'INIT, ok, rise 1 -> UP', from: h('INIT', 0), observation: OK, thresholds: { rise: 1, fall: 3 }, to: h('UP', 0), entered: 'UP' },
-  { name: 'INIT, ok, rise 0 -> UP', from: h('INIT', 0), observation: OK, thresholds: { rise: 0, fall: 3 }, to: h('UP', 0), entered: 'UP' },
-  { name: 'INIT, not ok, fall 3 -> FALLING (count 1)', from: h('INIT', 0), observation: FAIL, thresholds: T33, to: h('FALLING', 1), entered: 'FALLING' },
-  { name: 'INIT, not ok, fall 1 -> DOWN', from: h('INIT', 0), observation: FAIL, thresholds: { rise: 3, fall: 1 }, to: h('DOWN', 1), entered: 'DOWN' },
-  { name: 'RISING, ok, count+1 below rise -> RISING', from: h('RISING', 1), observation: OK, thresholds: T33, to: h('RISING', 2), entered: null },
-  { name: 'RISING, ok, count+1 reaches rise -> UP', from: h('RISING', 2), observation: OK, thresholds: T33, to: h('UP', 3), entered: 'UP' },
-  { name: 'RISING, not ok -> FALLING (count 1)', from: h('RISING', 2), observation: FAIL, thresholds: T33, to: h('FALLING', 1), entered: 'FALLING' },
-  { name: 'RISING, not ok, fall 1 -> DOWN', from: h('RISING', 2), observation: FAIL, thresholds: { rise: 3, fall: 1 }, to: h('DOWN', 1), entered: 'DOWN' },
-  { name: 'FALLING, not ok, count+1 below fall -> FALLING', from: h('FALLING', 1), observation: FAIL, thresholds: T33, to: h('FALLING', 2), entered: null },
-  { name: 'FALLING, not ok, count+1 reaches fall -> DOWN', from: h('FALLING', 2), observation: FAIL, thresholds: T33, to: h('DOWN', 3), entered: 'DOWN' },
-  { name: 'FALLING, ok -> RISING (count 1)', from: h('FALLING', 2), observation: OK, thresholds: T33, to: h('RISING', 1), entered: 'RISING' },
-  { name: 'FALLING, ok, rise 1 -> UP', from: h('FALLING', 2), observation: OK, thresholds: { rise: 1, fall: 3 }, to: h('UP', 1), entered: 'UP' },
-  { name: 'UP, ok -> UP', from: h('UP', 3), observation: OK, thresholds: T33, to: h('UP', 3), entered: null },
-  { name: 'UP, not ok -> FALLING (count 1)', from: h('UP', 3), observation: FAIL, thresholds: T33, to: h('FALLING', 1), entered: 'FALLING' },
-  { name: 'UP, not ok, fall 1 -> DOWN', from: h('UP', 3), observation: FAIL, thresholds: { rise: 3, fall: 1 }, to: h('DOWN', 1), entered: 'DOWN' },
-  { name: 'DOWN, not ok -> DOWN', from: h('DOWN', 3), observation: FAIL, thresholds: T33, to: h('DOWN', 3), entered: null },
-  { name: 'DOWN, ok -> RISING (count 1)', from: h('DOWN', 3), observation: OK, thresholds: T33, to: h('RISING', 1), entered: 'RISING' },
-  { name: 'DOWN, ok, rise 1 -> UP', from: h('DOWN', 3), observation: OK, thresholds: { rise: 1, fall: 3 }, to: h('UP', 1), entered: 'UP' },
-  { name: 'DISABLED, still disabled -> DISABLED', from: h('DISABLED', 2), observation: DISABLED_FAILING, thresholds: T33, to: h('DISABLED', 2), entered: null },
-  { name: 'DISABLED, not disabled -> INIT (count kept)', from: h('DISABLED', 2), observation: FAIL, thresholds: T33, to: h('INIT', 2), entered: 'INIT' },
-  { name: 'DISABLED, not disabled and ok -> INIT', from: h('DISABLED', 0), observation: OK, thresholds: { rise: 1, fall: 1 }, to: h('INIT', 0), entered: 'INIT' },
+  {
+    name: 'INIT, ok, rise 3 -> RISING (count 1)',
+    from: h('INIT', 0),
+    observation: OK,
+    thresholds: T33,
+    to: h('RISING', 1),
+    entered: 'RISING',
+  },
+  {
+    name: 'INIT, ok, rise 1 -> UP',
+    from: h('INIT', 0),
+    observation: OK,
+    thresholds: { rise: 1, fall: 3 },
+    to: h('UP', 0),
+    entered: 'UP',
+  },
+  {
+    name: 'INIT, ok, rise 0 -> UP',
+    from: h('INIT', 0),
+    observation: OK,
+    thresholds: { rise: 0, fall: 3 },
+    to: h('UP', 0),
+    entered: 'UP',
+  },
+  {
+    name: 'INIT, not ok, fall 3 -> FALLING (count 1)',
+    from: h('INIT', 0),
+    observation: FAIL,
+    thresholds: T33,
+    to: h('FALLING', 1),
+    entered: 'FALLING',
+  },
+  {
+    name: 'INIT, not ok, fall 1 -> DOWN',
+    from: h('INIT', 0),
+    observation: FAIL,
+    thresholds: { rise: 3, fall: 1 },
+    to: h('DOWN', 1),
+    entered: 'DOWN',
+  },
+  {
+    name: 'RISING, ok, count+1 below rise -> RISING',
+    from: h('RISING', 1),
+    observation: OK,
+    thresholds: T33,
+    to: h('RISING', 2),
+    entered: null,
+  },
+  {
+    name: 'RISING, ok, count+1 reaches rise -> UP',
+    from: h('RISING', 2),
+    observation: OK,
+    thresholds: T33,
+    to: h('UP', 3),
+    entered: 'UP',
+  },
+  {
+    name: 'RISING, not ok -> FALLING (count 1)',
+    from: h('RISING', 2),
+    observation: FAIL,
+    thresholds: T33,
+    to: h('FALLING', 1),
+    entered: 'FALLING',
+  },
+  {
+    name: 'RISING, not ok, fall 1 -> DOWN',
+    from: h('RISING', 2),
+    observation: FAIL,
+    thresholds: { rise: 3, fall: 1 },
+    to: h('DOWN', 1),
+    entered: 'DOWN',
+  },
+  {
+    name: 'FALLING, not ok, count+1 below fall -> FALLING',
+    from: h('FALLING', 1),
+    observation: FAIL,
+    thresholds: T33,
+    to: h('FALLING', 2),
+    entered: null,
+  },
+  {
+    name: 'FALLING, not ok, count+1 reaches fall -> DOWN',
+    from: h('FALLING', 2),
+    observation: FAIL,
+    thresholds: T33,
+    to: h('DOWN', 3),
+    entered: 'DOWN',
+  },
+  {
+    name: 'FALLING, ok -> RISING (count 1)',
+    from: h('FALLING', 2),
+    observation: OK,
+    thresholds: T33,
+    to: h('RISING', 1),
+    entered: 'RISING',
+  },
+  {
+    name: 'FALLING, ok, rise 1 -> UP',
+    from: h('FALLING', 2),
+    observation: OK,
+    thresholds: { rise: 1, fall: 3 },
+    to: h('UP', 1),
+    entered: 'UP',
+  },
+  {
+    name: 'UP, ok -> UP',
+    from: h('UP', 3),
+    observation: OK,
+    thresholds: T33,
+    to: h('UP', 3),
+    entered: null,
+  },
+  {
+    name: 'UP, not ok -> FALLING (count 1)',
+    from: h('UP', 3),
+    observation: FAIL,
+    thresholds: T33,
+    to: h('FALLING', 1),
+    entered: 'FALLING',
+  },
+  {
+    name: 'UP, not ok, fall 1 -> DOWN',
+    from: h('UP', 3),
+    observation: FAIL,
+    thresholds: { rise: 3, fall: 1 },
+    to: h('DOWN', 1),
+    entered: 'DOWN',
+  },
+  {
+    name: 'DOWN, not ok -> DOWN',
+    from: h('DOWN', 3),
+    observation: FAIL,
+    thresholds: T33,
+    to: h('DOWN', 3),
+    entered: null,
+  },
+  {
+    name: 'DOWN, ok -> RISING (count 1)',
+    from: h('DOWN', 3),
+    observation: OK,
+    thresholds: T33,
+    to: h('RISING', 1),
+    entered: 'RISING',
+  },
+  {
+    name: 'DOWN, ok, rise 1 -> UP',
+    from: h('DOWN', 3),
+    observation: OK,
+    thresholds: { rise: 1, fall: 3 },
+    to: h('UP', 1),
+    entered: 'UP',
+  },
+  {
+    name: 'DISABLED, still disabled -> DISABLED',
+    from: h('DISABLED', 2),
+    observation: DISABLED_FAILING,
+    thresholds: T33,
+    to: h('DISABLED', 2),
+    entered: null,
+  },
+  {
+    name: 'DISABLED, not disabled -> INIT (count kept)',
+    from: h('DISABLED', 2),
+    observation: FAIL,
+    thresholds: T33,
+    to: h('INIT', 2),
+    entered: 'INIT',
+  },
+  {
+    name: 'DISABLED, not disabled and ok -> INIT',
+    from: h('DISABLED', 0),
+    observation: OK,
+    thresholds: { rise: 1, fall: 1 },
+    to: h('INIT', 0),
+    entered: 'INIT',
+  },
 ];
 
 describe('nextHealth', () => {
@@ -60,12 +214,15 @@ describe('nextHealth', () => {
   });
 
   const NOT_DISABLED: HealthState[] = ['INIT', 'RISING', 'FALLING', 'UP', 'DOWN'];
-  it.each(NOT_DISABLED)('goes from %s to DISABLED when disabled, whatever the check says', (state) => {
-    for (const observation of [DISABLED_FAILING, DISABLED_OK]) {
-      const step = nextHealth(h(state, 2), observation, T33);
-      expect(step).toEqual({ health: h('DISABLED', 2), entered: 'DISABLED' });
-    }
-  });
+  it.each(NOT_DISABLED)(
+    'goes from %s to DISABLED when disabled, whatever the check says',
+    (state) => {
+      for (const observation of [DISABLED_FAILING, DISABLED_OK]) {
+        const step = nextHealth(h(state, 2), observation, T33);
+        expect(step).toEqual({ health: h('DISABLED', 2), entered: 'DISABLED' });
+      }
+    },
+  );
 
   it('starts in INIT with no count', () => {
     expect(INITIAL_HEALTH).toEqual({ state: 'INIT', count: 0 });
@@ -103,7 +260,8 @@ describe('nextHealth', () => {
             expect(step.health.state).toBe(next.state.state);
             expect(step.entered).toBe(next.triggered);
             // The count matters only while RISING or FALLING, where it must match.
-            if (usesFastInterval(next.state.state)) expect(step.health.count).toBe(next.state.checks);
+            if (usesFastInterval(next.state.state))
+              expect(step.health.count).toBe(next.state.checks);
             ours = step.health;
             ref = next.state;
           }

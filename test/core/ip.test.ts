@@ -79,12 +79,17 @@ describe('parseIpPrefix', () => {
     },
   );
 
-  it.each(['198.51.100.1/33', '2001:db8::/129', '198.51.100.1/', '198.51.100.1/-1', '198.51.100.0/24 ', '1', '1/32'])(
-    'rejects %j',
-    (input) => {
-      expect(() => parseIpPrefix(input)).toThrow(InvalidValueError);
-    },
-  );
+  it.each([
+    '198.51.100.1/33',
+    '2001:db8::/129',
+    '198.51.100.1/',
+    '198.51.100.1/-1',
+    '198.51.100.0/24 ',
+    '1',
+    '1/32',
+  ])('rejects %j', (input) => {
+    expect(() => parseIpPrefix(input)).toThrow(InvalidValueError);
+  });
 });
 
 describe('deaggregate and friends', () => {

@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 // Runs the anycast failover lab by hand and prints the measured failover times as a table.
 // Usage (as root, from the repository, after `npm run build`):
-//   node test/lab/anycast-lab.js [--reference] [--runs N]
+//   node test/lab/anycast-lab.js [--reference] [--runs N] [--json]
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import process from 'node:process';
 import { fileURLToPath } from 'node:url';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -56,19 +57,32 @@ process.stdout.write(
   `\nanycast lab, ${implementation} healthcheck: interval ${t.interval} s, fast-interval ${t.fastInterval} s, ` +
     `timeout ${t.timeout} s, rise ${t.rise}, fall ${t.fall}; ${runs} run(s)\n\n`,
 );
-const rows = first.events.map((event, index) => {
-  const times = reports.map((report) => report.events[index].measuredMs);
-  return [
-    event.name,
-    times.join(' / ') + ' ms',
-    `${event.boundMs} ms`,
-    event.pathsAfter.join(', '),
-    event.bestAfter,
-  ];
-});
-const header = ['event', 'measured', 'bound', 'router holds', 'best'];
+/** "min / median / max" of a list of milliseconds (values missing from a run are left out). */
+const spread = (values) => {
+  const sorted = values.filter((value) => typeof value === 'number').sort((x, y) => x - y);
+  if (sorted.length === 0) return '?';
+  const median = sorted[Math.floor(sorted.length / 2)];
+  return `${sorted[0]} / ${median} / ${sorted[sorted.length - 1]} ms`;
+};
+const rows = first.events.map((event, index) => [
+  event.name,
+  spread(reports.map((report) => report.events[index].decidedMs)),
+  spread(reports.map((report) => report.events[index].measuredMs)),
+  `${event.boundMs} ms`,
+  event.pathsAfter.join(', '),
+  event.bestAfter,
+]);
+const header = [
+  'event',
+  'healthcheck decided (min / median / max)',
+  'router saw it (min / median / max)',
+  'bound',
+  'router holds',
+  'best',
+];
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
 const line = (cells) => '| ' + cells.map((cell, i) => cell.padEnd(widths[i])).join(' | ') + ' |';
 process.stdout.write(
   [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n') + '\n',
 );
+if (args.includes('--json')) process.stdout.write(JSON.stringify(reports) + '\n');

@@ -16,7 +16,9 @@ export function failingReport(reason = 'HTTP 503', latencyMs = 40): CheckReport 
     ok: false,
     reason,
     durationMs: latencyMs + 1,
-    checks: [{ name: 'http', result: { ok: false, latencyMs, reason, detail: 'body: overloaded' } }],
+    checks: [
+      { name: 'http', result: { ok: false, latencyMs, reason, detail: 'body: overloaded' } },
+    ],
   };
 }
 

@@ -61,7 +61,9 @@ function request(port: number, path: string, method = 'GET', host = '127.0.0.1')
 }
 
 /** A raw connection, for requests no HTTP client would send. */
-function connect(port: number): Promise<{ socket: net.Socket; received: () => string; closed: () => boolean }> {
+function connect(
+  port: number,
+): Promise<{ socket: net.Socket; received: () => string; closed: () => boolean }> {
   return new Promise((resolve, reject) => {
     const socket = net.connect({ host: '127.0.0.1', port });
     sockets.push(socket);
@@ -84,13 +86,21 @@ describe('parseListenAddress', () => {
     expect(parseListenAddress('0.0.0.0:0')).toEqual({ host: '0.0.0.0', port: 0 });
   });
 
-  it.each(['', '9101', 'localhost:9101', '::1:9101', '[127.0.0.1]:1', '1.2.3.4:65536', '1.2.3:80', '[::1]:', ':x', ':9101\n'])(
-    'rejects %j with an InvalidValueError saying what is expected',
-    (text) => {
-      expect(() => parseListenAddress(text)).toThrow(InvalidValueError);
-      expect(() => parseListenAddress(text)).toThrow(/expected HOST:PORT/);
-    },
-  );
+  it.each([
+    '',
+    '9101',
+    'localhost:9101',
+    '::1:9101',
+    '[127.0.0.1]:1',
+    '1.2.3.4:65536',
+    '1.2.3:80',
+    '[::1]:',
+    ':x',
+    ':9101\n',
+  ])('rejects %j with an InvalidValueError saying what is expected', (text) => {
+    expect(() => parseListenAddress(text)).toThrow(InvalidValueError);
+    expect(() => parseListenAddress(text)).toThrow(/expected HOST:PORT/);
+  });
 });
 
 describe('observe server', () => {
@@ -207,7 +217,11 @@ describe('observe server', () => {
   });
 
   it('bounds its connections, and serves again once idle clients are cut', async () => {
-    const { port } = await start({ maxConnections: 2, headersTimeoutMs: 500, requestTimeoutMs: 1000 });
+    const { port } = await start({
+      maxConnections: 2,
+      headersTimeoutMs: 500,
+      requestTimeoutMs: 1000,
+    });
     const holders = [await connect(port), await connect(port)];
     for (const h of holders) h.socket.write('GET / HTTP/1.1\r\n');
     const extra = await connect(port);

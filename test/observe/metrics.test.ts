@@ -7,7 +7,11 @@ import { bringDown, bringUp, failingReport, linesFor, passingReport } from './ev
 type Labels = Record<string, string>;
 
 /** One sample's value; a histogram's `_bucket`, `_sum` and `_count` samples are found by their name. */
-async function value(metrics: Metrics, name: string, labels: Labels = {}): Promise<number | undefined> {
+async function value(
+  metrics: Metrics,
+  name: string,
+  labels: Labels = {},
+): Promise<number | undefined> {
   const base = name.replace(/_(bucket|sum|count)$/, '');
   const metric = metrics.registry.getSingleMetric(name) ?? metrics.registry.getSingleMetric(base);
   if (!metric) throw new Error(`no metric ${name}`);
@@ -42,13 +46,24 @@ const stateOf = async (m: Metrics, service: string) => {
 describe('Metrics', () => {
   it('starts a service in INIT, not announced, with zero counts and its start as last transition', async () => {
     const { m, clock } = metrics();
-    expect(await stateOf(m, 'web')).toEqual({ INIT: 1, DISABLED: 0, RISING: 0, FALLING: 0, UP: 0, DOWN: 0 });
+    expect(await stateOf(m, 'web')).toEqual({
+      INIT: 1,
+      DISABLED: 0,
+      RISING: 0,
+      FALLING: 0,
+      UP: 0,
+      DOWN: 0,
+    });
     expect(await value(m, 'bgp_healthcheck_service_announced', { service: 'web' })).toBe(0);
-    expect(await value(m, 'bgp_healthcheck_checks_total', { service: 'web', result: 'ok' })).toBe(0);
-    expect(await value(m, 'bgp_healthcheck_checks_total', { service: 'web', result: 'failed' })).toBe(0);
-    expect(await value(m, 'bgp_healthcheck_last_transition_timestamp_seconds', { service: 'web' })).toBe(
-      clock.t / 1000,
+    expect(await value(m, 'bgp_healthcheck_checks_total', { service: 'web', result: 'ok' })).toBe(
+      0,
     );
+    expect(
+      await value(m, 'bgp_healthcheck_checks_total', { service: 'web', result: 'failed' }),
+    ).toBe(0);
+    expect(
+      await value(m, 'bgp_healthcheck_last_transition_timestamp_seconds', { service: 'web' }),
+    ).toBe(clock.t / 1000);
   });
 
   it('sets the DOWN gauge and counts each transition after UP → FALLING → DOWN', async () => {
@@ -56,15 +71,22 @@ describe('Metrics', () => {
     bringUp(m, 'web');
     clock.t += 30_000;
     bringDown(m, 'web');
-    expect(await stateOf(m, 'web')).toEqual({ INIT: 0, DISABLED: 0, RISING: 0, FALLING: 0, UP: 0, DOWN: 1 });
+    expect(await stateOf(m, 'web')).toEqual({
+      INIT: 0,
+      DISABLED: 0,
+      RISING: 0,
+      FALLING: 0,
+      UP: 0,
+      DOWN: 1,
+    });
     const transitions = (from: string, to: string) =>
       value(m, 'bgp_healthcheck_transitions_total', { service: 'web', from, to });
     expect(await transitions('INIT', 'UP')).toBe(1);
     expect(await transitions('UP', 'FALLING')).toBe(1);
     expect(await transitions('FALLING', 'DOWN')).toBe(1);
-    expect(await value(m, 'bgp_healthcheck_last_transition_timestamp_seconds', { service: 'web' })).toBe(
-      clock.t / 1000,
-    );
+    expect(
+      await value(m, 'bgp_healthcheck_last_transition_timestamp_seconds', { service: 'web' }),
+    ).toBe(clock.t / 1000);
   });
 
   it('counts checks by result and observes their duration in seconds', async () => {
@@ -72,14 +94,23 @@ describe('Metrics', () => {
     m.checked('web', passingReport(99), false);
     m.checked('web', failingReport('timeout', 2000), false);
     m.checked('web', failingReport('timeout', 2000), false);
-    expect(await value(m, 'bgp_healthcheck_checks_total', { service: 'web', result: 'ok' })).toBe(1);
-    expect(await value(m, 'bgp_healthcheck_checks_total', { service: 'web', result: 'failed' })).toBe(2);
-    expect(await value(m, 'bgp_healthcheck_check_duration_seconds_count', { service: 'web' })).toBe(3);
-    expect(await value(m, 'bgp_healthcheck_check_duration_seconds_sum', { service: 'web' })).toBeCloseTo(
-      0.1 + 2.001 * 2,
+    expect(await value(m, 'bgp_healthcheck_checks_total', { service: 'web', result: 'ok' })).toBe(
+      1,
     );
     expect(
-      await value(m, 'bgp_healthcheck_check_duration_seconds_bucket', { service: 'web', le: '0.1' }),
+      await value(m, 'bgp_healthcheck_checks_total', { service: 'web', result: 'failed' }),
+    ).toBe(2);
+    expect(await value(m, 'bgp_healthcheck_check_duration_seconds_count', { service: 'web' })).toBe(
+      3,
+    );
+    expect(
+      await value(m, 'bgp_healthcheck_check_duration_seconds_sum', { service: 'web' }),
+    ).toBeCloseTo(0.1 + 2.001 * 2);
+    expect(
+      await value(m, 'bgp_healthcheck_check_duration_seconds_bucket', {
+        service: 'web',
+        le: '0.1',
+      }),
     ).toBe(1);
   });
 
@@ -89,15 +120,17 @@ describe('Metrics', () => {
     expect(await value(m, 'bgp_healthcheck_check_up', { service: 'web', check: 'http' })).toBe(1);
     m.checked('web', failingReport('HTTP 503', 1500), false);
     expect(await value(m, 'bgp_healthcheck_check_up', { service: 'web', check: 'http' })).toBe(0);
-    expect(await value(m, 'bgp_healthcheck_check_latency_seconds', { service: 'web', check: 'http' })).toBe(
-      1.5,
-    );
+    expect(
+      await value(m, 'bgp_healthcheck_check_latency_seconds', { service: 'web', check: 'http' }),
+    ).toBe(1.5);
   });
 
   it('does not count the made-up report of a disabled cycle as a check', async () => {
     const { m } = metrics();
     m.checked('web', { ok: true, reason: 'disabled', durationMs: 0, checks: [] }, true);
-    expect(await value(m, 'bgp_healthcheck_checks_total', { service: 'web', result: 'ok' })).toBe(0);
+    expect(await value(m, 'bgp_healthcheck_checks_total', { service: 'web', result: 'ok' })).toBe(
+      0,
+    );
   });
 
   it('says routes are announced for UP and DOWN with MED, and not when DOWN withdraws or on exit', async () => {
@@ -109,7 +142,9 @@ describe('Metrics', () => {
     expect(await announced()).toBe(1);
     m.announced('web', 'DOWN', linesFor('DOWN', true));
     expect(await announced()).toBe(0);
-    m.announced('web', 'UP', ['neighbor 192.0.2.9 announce route 192.0.2.1/32 next-hop self med 100']);
+    m.announced('web', 'UP', [
+      'neighbor 192.0.2.9 announce route 192.0.2.1/32 next-hop self med 100',
+    ]);
     expect(await announced()).toBe(1);
     m.announced('web', 'EXIT', linesFor('EXIT'));
     expect(await announced()).toBe(0);

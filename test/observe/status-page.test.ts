@@ -30,7 +30,9 @@ describe('status page', () => {
     expect(html).toContain('<span class="badge" data-state="DOWN">DOWN</span>');
     expect(html).toContain('DOWN for 2 min 5 s, since <time datetime="2024-01-02T03:05:15.000Z">');
     expect(html).toContain('<span class="reason">HTTP 503</span>');
-    expect(html).toContain('announce route 192.0.2.1/32 next-hop self med 1000 community [ 65000:1 ]');
+    expect(html).toContain(
+      'announce route 192.0.2.1/32 next-hop self med 1000 community [ 65000:1 ]',
+    );
     expect(html).toMatch(/<rect class="segment" data-state="DOWN"[^>]*>/);
     expect(html).toMatch(/<rect class="segment" data-state="UP"[^>]*>/);
   });
@@ -39,12 +41,18 @@ describe('status page', () => {
     const { store } = scenario();
     const evil = '<img src=x onerror="alert(1)">';
     store.addService(evil);
-    store.checked(evil, {
-      ok: false,
-      reason: '</pre><script>alert(2)</script>',
-      durationMs: 1,
-      checks: [{ name: "a'b", result: { ok: false, latencyMs: 1, reason: '<b>', detail: '&amp;' } }],
-    }, false);
+    store.checked(
+      evil,
+      {
+        ok: false,
+        reason: '</pre><script>alert(2)</script>',
+        durationMs: 1,
+        checks: [
+          { name: "a'b", result: { ok: false, latencyMs: 1, reason: '<b>', detail: '&amp;' } },
+        ],
+      },
+      false,
+    );
     store.setMaintenance(evil, { by: '<i>mallory</i>', reason: '"quoted"', since: T0 });
     const html = renderStatusPage(store.snapshot(), { now: T0 });
     expect(html).not.toContain('<img src=x');
@@ -84,7 +92,10 @@ describe('status page', () => {
 });
 
 describe('timelineSegments', () => {
-  const service = (transitions: ServiceStatus['transitions'], state: ServiceStatus['state']): ServiceStatus => ({
+  const service = (
+    transitions: ServiceStatus['transitions'],
+    state: ServiceStatus['state'],
+  ): ServiceStatus => ({
     name: 's',
     state,
     since: transitions.at(-1)?.at ?? 0,
@@ -125,7 +136,9 @@ describe('timelineSegments', () => {
 
 describe('escapeHtml and formatDuration', () => {
   it('escapes the five characters that matter in text and attributes', () => {
-    expect(escapeHtml(`<a href="x">'&'</a>`)).toBe('&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;');
+    expect(escapeHtml(`<a href="x">'&'</a>`)).toBe(
+      '&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;',
+    );
   });
 
   it('writes durations with at most two units', () => {

@@ -40,7 +40,11 @@ describe('StatusStore', () => {
     expect(web?.since).toBe(t0 + 6000);
     expect(web?.lastCheck).toMatchObject({ ok: false, reason: 'HTTP 503', at: t0 + 6000 });
     expect(web?.lastCheck?.checks[0]?.result).toMatchObject({ ok: false, reason: 'HTTP 503' });
-    expect(web?.announced).toEqual({ target: 'DOWN', lines: linesFor('DOWN', true), at: t0 + 6000 });
+    expect(web?.announced).toEqual({
+      target: 'DOWN',
+      lines: linesFor('DOWN', true),
+      at: t0 + 6000,
+    });
     expect(web?.transitions.map((t) => `${t.from}>${t.to}@${t.at - t0}`)).toEqual([
       'INIT>UP@1000',
       'UP>FALLING@6000',
@@ -49,7 +53,12 @@ describe('StatusStore', () => {
   });
 
   it('keeps only the most recent transitions, oldest first', () => {
-    const status = new StatusStore({ version: 'x', now: () => 0, maxTransitions: 3, services: ['a'] });
+    const status = new StatusStore({
+      version: 'x',
+      now: () => 0,
+      maxTransitions: 3,
+      services: ['a'],
+    });
     for (let i = 0; i < 10; i++) status.transitioned('a', 'UP', 'FALLING', `r${i}`);
     expect(status.service('a')?.transitions.map((t) => t.reason)).toEqual(['r7', 'r8', 'r9']);
   });

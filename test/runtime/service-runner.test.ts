@@ -77,7 +77,8 @@ function harness(options: Options = {}) {
   let disabledIndex = 0;
   const runner = new ServiceRunner(service, {
     clock,
-    isDisabled: () => Promise.resolve(disabledTape[Math.min(disabledIndex++, disabledTape.length - 1)]!),
+    isDisabled: () =>
+      Promise.resolve(disabledTape[Math.min(disabledIndex++, disabledTape.length - 1)]!),
     check: async (signal): Promise<CheckReport> => {
       checkStarts.push(at());
       const ok = tape[Math.min(cycle++, tape.length - 1)]!;
@@ -119,7 +120,7 @@ describe('ServiceRunner', () => {
     const h = harness({ tape: [true, true, true, true, false, false, false, false] });
     await h.clock.advance(17_000);
     // Three checks 1 s apart to rise, the normal 5 s once UP, then three failures 1 s apart to fall.
-    expect(h.checkStarts).toEqual([0, 1000, 2000, 7000, 12_000, 13_000, 14_000, 19_000].filter((t) => t <= 17_000));
+    expect(h.checkStarts).toEqual([0, 1000, 2000, 7000, 12_000, 13_000, 14_000]);
     expect(h.announced).toEqual([
       { state: 'UP', at: 2000 },
       { state: 'UP', at: 7000 },
@@ -170,14 +171,21 @@ describe('ServiceRunner', () => {
   });
 
   it('announces every cycle in UP, DOWN and DISABLED without debounce', async () => {
-    const h = harness({ tape: [true, true, false, false], disabledTape: [false, false, false, false, true], timing: { rise: 1, fall: 1 } });
+    const h = harness({
+      tape: [true, true, false, false],
+      disabledTape: [false, false, false, false, true],
+      timing: { rise: 1, fall: 1 },
+    });
     await h.clock.advance(30_000);
     expect(h.states()).toEqual(['UP', 'UP', 'DOWN', 'DOWN', 'DISABLED', 'DISABLED', 'DISABLED']);
     await h.stop();
   });
 
   it('announces only when the state changed with debounce', async () => {
-    const h = harness({ tape: [true, true, false, false, true], timing: { rise: 1, fall: 1, debounce: true } });
+    const h = harness({
+      tape: [true, true, false, false, true],
+      timing: { rise: 1, fall: 1, debounce: true },
+    });
     await h.clock.advance(30_000);
     expect(h.checkStarts).toHaveLength(7);
     expect(h.announced).toEqual([
@@ -201,7 +209,10 @@ describe('ServiceRunner', () => {
       tape: [true, true, false],
       disabledTape: [false, false, false, true, true, false],
       timing: { rise: 2, fall: 1 },
-      hooks: { any: ['log any', 'log again'], byState: { UP: ['up'], DOWN: ['down'], DISABLED: ['disabled'] } },
+      hooks: {
+        any: ['log any', 'log again'],
+        byState: { UP: ['up'], DOWN: ['down'], DISABLED: ['disabled'] },
+      },
     });
     await h.clock.advance(30_000);
     expect(h.hooks).toEqual([
@@ -229,7 +240,11 @@ describe('ServiceRunner', () => {
   });
 
   it('lets a disable through min-state-time at once', async () => {
-    const h = harness({ tape: [true], disabledTape: [false, true], timing: { rise: 1, minStateTime: 60 } });
+    const h = harness({
+      tape: [true],
+      disabledTape: [false, true],
+      timing: { rise: 1, minStateTime: 60 },
+    });
     await h.clock.advance(5000);
     expect(h.states()).toEqual(['UP', 'DISABLED']);
     await h.stop();

@@ -57,7 +57,11 @@ export interface RunSpec {
 export function runHealthcheck(
   spec: RunSpec,
   hooks: RunHooks = {},
-): Promise<RunOutcome> & { proc: ChildProcessWithoutNullStreams } {
+): Promise<RunOutcome> & {
+  proc: ChildProcessWithoutNullStreams;
+  lines: string[];
+  stderrSoFar: () => string;
+} {
   const [cmd, ...base] = implementationCommand(spec.impl);
   const proc = spawn(cmd!, [...base, ...spec.args], {
     cwd: spec.cwd,
@@ -103,7 +107,7 @@ export function runHealthcheck(
       void chain.then(() => resolve({ lines, stderr, code, signal }));
     });
   });
-  return Object.assign(promise, { proc });
+  return Object.assign(promise, { proc, lines, stderrSoFar: () => stderr });
 }
 
 /** Polls `probe` until it returns a value that is not undefined, or fails after `timeoutMs`. */

@@ -47,7 +47,7 @@ export function healthcheckConfig(options: Readonly<Record<string, OptionValue>>
     else if (value === false) continue;
     else if (Array.isArray(value))
       for (const item of value) lines.push(`${name} = ${String(item)}`);
-    else lines.push(`${name} = ${String(value as string | number)}`);
+    else lines.push(`${name} = ${String(value)}`);
   }
   return lines.join('\n') + '\n';
 }

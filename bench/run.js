@@ -1,0 +1,611 @@
+// The performance benchmark: bgp-healthcheck (many services, one process) against the reference
+// healthcheck (one Python process per service, `curl -sf` per check), on CPU time, peak RSS and the
+// time from a failing service to the changed line on stdout. Loopback only; every process it starts
+// is stopped before it exits. Run `npm run build` first. Options: `node bench/run.js --help`.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import * as http from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import process from 'node:process';
+import { clearTimeout, setTimeout } from 'node:timers';
+import { URL, fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { machine, readCpu, readMemory } from './proc.js';
+
+const USAGE = `Usage: node bench/run.js [options]
+  --duration S        measured seconds per run (default 20)
+  --warmup S          seconds between every service's first line and the measurement (default 5)
+  --http LIST         service counts for ours with HTTP checks (default 1,10,20,100,1000)
+  --tcp LIST          service counts for ours with TCP checks (default 1,10,100,1000)
+  --reference LIST    service counts for the reference, one process each (default 1,10,20,50)
+  --latency-trials N  failures timed per implementation (default 7; 0 skips)
+  --latency-load N    also time ours with the failing service among N (default 1000; 0 skips)
+  --http-ports N      HTTP ports the target server listens on (default 8)
+  --cpu-prof DIR      run ours under node --cpu-prof, profiles into DIR
+  --node-flags=FLAGS  extra node flags for ours, space-separated (e.g. --node-flags=--optimize-for-size)
+  --json FILE         also write the raw results as JSON
+An empty LIST ('') skips that series.`;
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const BIN = join(ROOT, 'bin', 'bgp-healthcheck');
+const PYTHON = '/usr/bin/python3';
+const UP_METRIC = 100;
+const DOWN_METRIC = 1000;
+const STOP_GRACE_MS = 5000;
+
+const { values: opts } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '20' },
+    warmup: { type: 'string', default: '5' },
+    http: { type: 'string', default: '1,10,20,100,1000' },
+    tcp: { type: 'string', default: '1,10,100,1000' },
+    reference: { type: 'string', default: '1,10,20,50' },
+    'latency-trials': { type: 'string', default: '7' },
+    'latency-load': { type: 'string', default: '1000' },
+    'http-ports': { type: 'string', default: '8' },
+    'cpu-prof': { type: 'string' },
+    'node-flags': { type: 'string', default: '' },
+    json: { type: 'string' },
+    help: { type: 'boolean', default: false },
+  },
+});
+if (opts.help) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
+const counts = (text) =>
+  text
+    .split(',')
+    .filter((item) => item.trim() !== '')
+    .map((item) => {
+      const n = Number(item);
+      if (!Number.isInteger(n) || n < 1) throw new Error(`not a service count: '${item}'`);
+      return n;
+    });
+const durationS = Number(opts.duration);
+const warmupS = Number(opts.warmup);
+const latencyTrials = Number(opts['latency-trials']);
+const latencyLoad = Number(opts['latency-load']);
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const log = (text) => process.stderr.write(`bench: ${text}\n`);
+const children = new Set();
+const workDir = mkdtempSync(join(tmpdir(), `bgp-healthcheck-bench-${process.pid}-`));
+
+/** Every child is killed if the bench ends early (an error, ^C), so no checker outlives it. */
+function killAll() {
+  for (const child of children) {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }
+  rmSync(workDir, { recursive: true, force: true });
+}
+process.on('exit', killAll);
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => process.exit(130));
+
+function track(child) {
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
+}
+
+async function stop(processes) {
+  const exits = processes.map((child) =>
+    child.exitCode !== null || child.signalCode !== null
+      ? Promise.resolve()
+      : new Promise((resolve) => child.once('exit', resolve)),
+  );
+  for (const child of processes) {
+    child.stdin?.end();
+    child.kill('SIGTERM');
+  }
+  const timer = setTimeout(() => {
+    for (const child of processes) if (child.exitCode === null) child.kill('SIGKILL');
+  }, STOP_GRACE_MS);
+  await Promise.all(exits);
+  clearTimeout(timer);
+}
+
+/** Calls `onLine(line, ms)` for each complete line of a stream, with the time it was read. */
+function eachLine(stream, onLine) {
+  let pending = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk) => {
+    const now = performance.now();
+    pending += chunk;
+    let end;
+    while ((end = pending.indexOf('\n')) >= 0) {
+      onLine(pending.slice(0, end), now);
+      pending = pending.slice(end + 1);
+    }
+  });
+}
+
+function request(port, method, path) {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      { host: '127.0.0.1', port, method, path, agent: false, timeout: 5000 },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk) => (body += chunk));
+        res.on('end', () => resolve(body));
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`control request ${path} timed out`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+async function startTargets(portCount) {
+  const child = track(
+    spawn(process.execPath, [join(ROOT, 'bench', 'target-server.js'), String(portCount)], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    }),
+  );
+  const ports = await new Promise((resolve, reject) => {
+    eachLine(child.stdout, (line) => resolve(JSON.parse(line)));
+    child.once('exit', () => reject(new Error('the target server exited')));
+  });
+  return {
+    child,
+    ports,
+    stats: async () => JSON.parse(await request(ports.control, 'GET', '/stats')),
+    fail: (name) => request(ports.control, 'POST', `/fail/${name}`),
+    heal: (name) => request(ports.control, 'POST', `/ok/${name}`),
+    firstFail: async (name) =>
+      JSON.parse(await request(ports.control, 'GET', `/first-fail/${name}`)),
+  };
+}
+
+/** A route value per service: documentation addresses, never connected to. */
+function addressFor(i) {
+  const blocks = ['198.51.100', '203.0.113', '192.0.2'];
+  if (i < blocks.length * 254) return `${blocks[Math.floor(i / 254)]}.${(i % 254) + 1}`;
+  return `2001:db8::${(i + 1).toString(16)}`;
+}
+
+const name = (i) => `svc-${i}`;
+const httpUrl = (targets, i, service = name(i)) =>
+  `http://127.0.0.1:${targets.ports.http[i % targets.ports.http.length]}/s/${service}`;
+
+/**
+ * A set of checker processes and what they wrote: lines in total, lines per state, and each route's
+ * first appearance, so "every service has announced" can be awaited.
+ */
+function fleet(processes, includeChildren) {
+  const state = {
+    processes,
+    includeChildren,
+    lines: 0,
+    upLines: 0,
+    routes: new Set(),
+    listeners: new Set(),
+    stderrTail: '',
+  };
+  for (const child of processes) {
+    eachLine(child.stdout, (line, at) => {
+      state.lines++;
+      if (line.endsWith(` med ${UP_METRIC}`)) state.upLines++;
+      const route = /\broute (\S+)/.exec(line)?.[1];
+      if (route) state.routes.add(route);
+      for (const listener of state.listeners) listener(line, at);
+    });
+    child.stderr.setEncoding('utf8');
+    child.stderr.on(
+      'data',
+      (chunk) => (state.stderrTail = (state.stderrTail + chunk).slice(-2000)),
+    );
+  }
+  return state;
+}
+
+async function until(what, deadlineMs, predicate, group) {
+  const deadline = performance.now() + deadlineMs;
+  while (!predicate()) {
+    const dead = group.processes.find((c) => c.exitCode !== null || c.signalCode !== null);
+    if (dead) throw new Error(`a checker exited while waiting for ${what}:\n${group.stderrTail}`);
+    if (performance.now() > deadline) {
+      throw new Error(`timed out waiting for ${what}:\n${group.stderrTail}`);
+    }
+    await sleep(50);
+  }
+}
+
+/** The first line after now that `match` accepts, with the time it was read. */
+function nextLine(group, match, deadlineMs) {
+  return new Promise((resolve, reject) => {
+    const listener = (line, at) => {
+      if (!match(line)) return;
+      group.listeners.delete(listener);
+      clearTimeout(timer);
+      resolve(at);
+    };
+    const timer = setTimeout(() => {
+      group.listeners.delete(listener);
+      reject(new Error('no matching line before the deadline'));
+    }, deadlineMs);
+    group.listeners.add(listener);
+  });
+}
+
+function ourConfig(count, checkFor, timing) {
+  const services = [];
+  for (let i = 0; i < count; i++) {
+    const service = typeof checkFor === 'function' ? checkFor(i) : checkFor;
+    services.push({
+      name: service.name ?? name(i),
+      routes: {
+        prefixes: [`${addressFor(i)}/${addressFor(i).includes(':') ? 128 : 32}`],
+        'ip-setup': false,
+      },
+      timing: service.timing ?? timing,
+      checks: [service.check],
+    });
+  }
+  // JSON is YAML: a thousand services need no YAML writer.
+  const file = join(workDir, `ours-${count}-${services[0].checks[0].type}-${Date.now()}.yaml`);
+  writeFileSync(file, JSON.stringify({ services }, null, 1));
+  return file;
+}
+
+function startOurs(configFile) {
+  const nodeArgs = opts['node-flags'].split(' ').filter(Boolean);
+  if (opts['cpu-prof']) nodeArgs.push('--cpu-prof', '--cpu-prof-dir', opts['cpu-prof']);
+  const child = track(
+    spawn(process.execPath, [...nodeArgs, BIN, '--config', configFile, '--no-ack', '--no-syslog'], {
+      // stdin stays an open pipe: ours, like ExaBGP's children, exits when its input closes.
+      stdio: ['pipe', 'pipe', 'pipe'],
+    }),
+  );
+  return fleet([child], false);
+}
+
+function referenceArgs(address, command, extra = []) {
+  return [
+    '-m',
+    'exabgp',
+    'healthcheck',
+    '--no-syslog',
+    '--no-ack',
+    '--no-ip-setup',
+    '--ip',
+    address,
+    '--interval',
+    '1',
+    ...extra,
+    '--command',
+    command,
+  ];
+}
+
+function startReference(argsList) {
+  const processes = argsList.map((args) =>
+    track(spawn(PYTHON, args, { stdio: ['pipe', 'pipe', 'pipe'] })),
+  );
+  return fleet(processes, true);
+}
+
+/** Seconds of CPU: user and system of the checkers, and of the children they reaped when counted. */
+function cpuOf(group) {
+  const total = { user: 0, system: 0, children: 0 };
+  for (const child of group.processes) {
+    const cpu = readCpu(child.pid);
+    if (!cpu) throw new Error(`process ${child.pid} is gone:\n${group.stderrTail}`);
+    total.user += cpu.user;
+    total.system += cpu.system;
+    if (group.includeChildren) total.children += cpu.children;
+  }
+  return total;
+}
+
+function memoryOf(group) {
+  let peak = 0;
+  let current = 0;
+  for (const child of group.processes) {
+    const memory = readMemory(child.pid);
+    if (!memory) throw new Error(`process ${child.pid} is gone:\n${group.stderrTail}`);
+    peak += memory.peak;
+    current += memory.current;
+  }
+  return { peak, current };
+}
+
+const sumCpu = (cpu) => cpu.user + cpu.system + cpu.children;
+
+/** Waits for every service's first line, warms up, then measures one window. */
+async function measure(label, group, count, targets, probe) {
+  const readyMs = 60_000 + count * 1000;
+  const started = performance.now();
+  await until(
+    `${label}: all ${count} services announced`,
+    readyMs,
+    () => group.routes.size >= count,
+    group,
+  );
+  const readyS = (performance.now() - started) / 1000;
+  await sleep(warmupS * 1000);
+  const before = {
+    cpu: cpuOf(group),
+    lines: group.lines,
+    up: group.upLines,
+    server: await targets.stats(),
+    at: performance.now(),
+  };
+  await sleep(durationS * 1000);
+  const after = {
+    cpu: cpuOf(group),
+    lines: group.lines,
+    up: group.upLines,
+    server: await targets.stats(),
+    at: performance.now(),
+  };
+  const wallS = (after.at - before.at) / 1000;
+  const memory = memoryOf(group);
+  const probes = probe === 'tcp' ? 'tcpConnections' : 'requests';
+  const row = {
+    label,
+    probe,
+    services: count,
+    processes: group.processes.length,
+    readyS,
+    wallS,
+    cpuS: sumCpu(after.cpu) - sumCpu(before.cpu),
+    userS: after.cpu.user - before.cpu.user,
+    systemS: after.cpu.system - before.cpu.system,
+    childrenS: after.cpu.children - before.cpu.children,
+    cpuPercent: ((sumCpu(after.cpu) - sumCpu(before.cpu)) / wallS) * 100,
+    peakRssMB: memory.peak / 2 ** 20,
+    rssMB: memory.current / 2 ** 20,
+    linesPerS: (after.lines - before.lines) / wallS,
+    upShare: after.lines > before.lines ? (after.up - before.up) / (after.lines - before.lines) : 0,
+    checksPerS: (after.server[probes] - before.server[probes]) / wallS,
+  };
+  log(
+    `${label} ${probe} x${count}: cpu ${row.cpuPercent.toFixed(2)}% peak RSS ${row.peakRssMB.toFixed(1)} MB, ` +
+      `${row.checksPerS.toFixed(1)} checks/s, ${row.linesPerS.toFixed(1)} lines/s`,
+  );
+  return row;
+}
+
+async function runOurs(targets, count, probe) {
+  const file = ourConfig(
+    count,
+    (i) => ({
+      check:
+        probe === 'tcp'
+          ? { type: 'tcp', host: '127.0.0.1', port: targets.ports.tcp }
+          : { type: 'http', url: httpUrl(targets, i) },
+    }),
+    { interval: 1 },
+  );
+  const group = startOurs(file);
+  try {
+    return await measure('ours', group, count, targets, probe);
+  } finally {
+    await stop(group.processes);
+  }
+}
+
+async function runReference(targets, count) {
+  const argsList = [];
+  for (let i = 0; i < count; i++)
+    argsList.push(referenceArgs(addressFor(i), `curl -sf ${httpUrl(targets, i)}`));
+  const group = startReference(argsList);
+  try {
+    return await measure('reference', group, count, targets, 'http');
+  } finally {
+    await stop(group.processes);
+  }
+}
+
+/**
+ * Flips one service's target to 503 at a random point of its check cycle and times the first line
+ * announcing the down metric; heals it and waits for the up line before the next trial.
+ */
+async function timeFailures(label, group, targets, service, trials) {
+  const down = (line) =>
+    line.includes(service.route) &&
+    (line.endsWith(` med ${DOWN_METRIC}`) || line.startsWith('withdraw'));
+  const up = (line) => line.includes(service.route) && line.endsWith(` med ${UP_METRIC}`);
+  await nextLine(group, up, 120_000);
+  const samples = [];
+  const reactions = [];
+  for (let trial = 0; trial < trials; trial++) {
+    await sleep(300 + Math.random() * 1000);
+    const downSeen = nextLine(group, down, 30_000);
+    const at = performance.now();
+    await targets.fail(service.name);
+    const seen = await downSeen;
+    samples.push(seen - at);
+    // Both clocks are this machine's wall clock: the checker's own share, whatever the phase.
+    reactions.push(performance.timeOrigin + seen - (await targets.firstFail(service.name)));
+    const upSeen = nextLine(group, up, 30_000);
+    await targets.heal(service.name);
+    await upSeen;
+  }
+  const sorted = [...samples].sort((a, b) => a - b);
+  const median = (list) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)];
+  const row = {
+    label,
+    trials,
+    medianMs: median(samples),
+    minMs: sorted[0],
+    maxMs: sorted[sorted.length - 1],
+    samplesMs: samples.map((s) => Math.round(s)),
+    reactionMedianMs: median(reactions),
+    reactionsMs: reactions.map((r) => Math.round(r * 10) / 10),
+  };
+  log(
+    `latency ${label}: median ${row.medianMs.toFixed(0)} ms (${row.samplesMs.join(', ')}); ` +
+      `first 503 served to line: median ${row.reactionMedianMs.toFixed(1)} ms (${row.reactionsMs.join(', ')})`,
+  );
+  return row;
+}
+
+const FAST = { interval: 1, 'fast-interval': 1, rise: 1, fall: 1 };
+
+async function latencyOurs(targets, count) {
+  const watched = { name: 'lat-ours', route: `${addressFor(0)}/32` };
+  const file = ourConfig(
+    count,
+    (i) =>
+      i === 0
+        ? {
+            name: watched.name,
+            timing: FAST,
+            check: { type: 'http', url: httpUrl(targets, 0, watched.name) },
+          }
+        : { timing: { interval: 1 }, check: { type: 'http', url: httpUrl(targets, i) } },
+    FAST,
+  );
+  const group = startOurs(file);
+  try {
+    await until(
+      'ours: all services announced',
+      60_000 + count * 1000,
+      () => group.routes.size >= count,
+      group,
+    );
+    const label = count === 1 ? 'ours' : `ours, 1 of ${count} services`;
+    return await timeFailures(label, group, targets, watched, latencyTrials);
+  } finally {
+    await stop(group.processes);
+  }
+}
+
+async function latencyReference(targets) {
+  const watched = { name: 'lat-ref', route: `${addressFor(0)}/32` };
+  const command = `curl -sf ${httpUrl(targets, 0, watched.name)}`;
+  const group = startReference([
+    referenceArgs(addressFor(0), command, ['--fast-interval', '1', '--rise', '1', '--fall', '1']),
+  ]);
+  try {
+    return await timeFailures('reference', group, targets, watched, latencyTrials);
+  } finally {
+    await stop(group.processes);
+  }
+}
+
+function referenceAvailable() {
+  const exabgp = spawnSync(PYTHON, ['-c', 'import exabgp.application.healthcheck'], {
+    stdio: 'ignore',
+  });
+  const curl = spawnSync('curl', ['--version'], { stdio: 'ignore' });
+  if (exabgp.status !== 0) return `${PYTHON} cannot import exabgp (apt-get install exabgp)`;
+  if (curl.status !== 0) return 'curl is not installed (apt-get install -y curl)';
+  return null;
+}
+
+const fmt = (n, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : '-');
+
+function report(results) {
+  const out = [];
+  const { system } = results;
+  out.push(
+    `Machine: ${system.cores} cores, ${system.model}, Node ${system.node}, Linux ${system.kernel}; load average at start ${system.load}.`,
+  );
+  out.push(
+    `Each run: every service announced once, ${warmupS} s warm-up, ${durationS} s measured; interval 1 s, no debounce (every interval re-announces).`,
+  );
+  if (opts['node-flags']) out.push(`Ours ran with node ${opts['node-flags']}.`);
+  out.push('');
+  out.push(
+    '| checker | probe | services | processes | CPU s | user / system / children s | % of one core | CPU ms per check | peak RSS MB (sum) | RSS MB at end | checks/s | lines/s | up lines |',
+  );
+  out.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const r of results.runs) {
+    out.push(
+      `| ${r.label} | ${r.probe} | ${r.services} | ${r.processes} | ${fmt(r.cpuS, 2)} | ${fmt(r.userS, 2)} / ${fmt(r.systemS, 2)} / ${fmt(r.childrenS, 2)} | ${fmt(r.cpuPercent, 2)} | ${fmt((r.cpuS * 1000) / (r.checksPerS * r.wallS), 2)} | ${fmt(r.peakRssMB)} | ${fmt(r.rssMB)} | ${fmt(r.checksPerS)} | ${fmt(r.linesPerS)} | ${fmt(r.upShare * 100, 0)}% |`,
+    );
+  }
+  const find = (label, probe, services) =>
+    results.runs.find((r) => r.label === label && r.probe === probe && r.services === services);
+  const pairs = [];
+  for (const ref of results.runs.filter((r) => r.label === 'reference')) {
+    const ours = find('ours', 'http', ref.services);
+    if (ours) pairs.push([ours, ref]);
+  }
+  if (pairs.length > 0) {
+    out.push('');
+    out.push('| services (HTTP) | CPU ours/reference | peak RSS ours/reference |');
+    out.push('|---:|---:|---:|');
+    for (const [ours, ref] of pairs) {
+      out.push(
+        `| ${ours.services} | ${fmt(ours.cpuS / ref.cpuS, 4)} | ${fmt(ours.peakRssMB / ref.peakRssMB, 4)} |`,
+      );
+    }
+  }
+  if (results.latency.length > 0) {
+    out.push('');
+    out.push(
+      '| failure to down line | trials | median ms | min ms | max ms | samples ms | first 503 served to line, median ms | samples ms |',
+    );
+    out.push('|---|---:|---:|---:|---:|---|---:|---|');
+    for (const l of results.latency) {
+      out.push(
+        `| ${l.label} | ${l.trials} | ${fmt(l.medianMs, 0)} | ${fmt(l.minMs, 0)} | ${fmt(l.maxMs, 0)} | ${l.samplesMs.join(', ')} |`,
+      );
+    }
+  }
+  out.push('');
+  const big = find('ours', 'http', 1000);
+  const [ours20, ref20] = [find('ours', 'http', 20), find('reference', 'http', 20)];
+  const verdict = (ok) => (ok ? 'met' : 'MISSED');
+  if (big) {
+    out.push(
+      `Target: 1000 HTTP services under 10% of one core: ${fmt(big.cpuPercent, 2)}% — ${verdict(big.cpuPercent < 10)}.`,
+    );
+    out.push(
+      `Target: 1000 HTTP services under 150 MB RSS: ${fmt(big.peakRssMB)} MB — ${verdict(big.peakRssMB < 150)}.`,
+    );
+  }
+  if (ours20 && ref20) {
+    const rss = ours20.peakRssMB / ref20.peakRssMB;
+    const cpu = ours20.cpuS / ref20.cpuS;
+    out.push(
+      `Target: at 20 services RSS under 1/4 of the reference: ${fmt(rss, 4)} — ${verdict(rss < 0.25)}.`,
+    );
+    out.push(
+      `Target: at 20 services CPU under 1/10 of the reference: ${fmt(cpu, 4)} — ${verdict(cpu < 0.1)}.`,
+    );
+  }
+  return out.join('\n');
+}
+
+async function main() {
+  if (!existsSync(join(ROOT, 'dist', 'cli', 'main.js')))
+    throw new Error('dist/ is missing: run `npm run build` first');
+  const system = machine();
+  const results = { system, durationS, warmupS, runs: [], latency: [] };
+  const noReference = referenceAvailable();
+  if (noReference) log(`skipping the reference: ${noReference}`);
+  const targets = await startTargets(Number(opts['http-ports']));
+  try {
+    for (const count of counts(opts.http)) results.runs.push(await runOurs(targets, count, 'http'));
+    for (const count of counts(opts.tcp)) results.runs.push(await runOurs(targets, count, 'tcp'));
+    if (!noReference) {
+      for (const count of counts(opts.reference))
+        results.runs.push(await runReference(targets, count));
+    }
+    if (latencyTrials > 0) {
+      results.latency.push(await latencyOurs(targets, 1));
+      if (!noReference) results.latency.push(await latencyReference(targets));
+      if (latencyLoad > 1) results.latency.push(await latencyOurs(targets, latencyLoad));
+    }
+  } finally {
+    await stop([targets.child]);
+  }
+  if (opts.json) writeFileSync(opts.json, `${JSON.stringify(results, null, 2)}\n`);
+  process.stdout.write(`${report(results)}\n`);
+}
+
+main().then(
+  () => process.exit(0),
+  (error) => {
+    log(`failed: ${error instanceof Error ? error.stack : String(error)}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,162 @@
+// `ctl` and `nagios` against the real bgp-healthcheck process, over its real control socket.
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ctlCommand } from '../../src/cli/ctl.js';
+import type { CliIo } from '../../src/cli/io.js';
+import { nagiosCommand } from '../../src/cli/nagios.js';
+import { REPO_ROOT, requireTool, runHealthcheck } from '../support/healthcheck-process.js';
+import { tempDir, waitFor } from './fake-target.js';
+
+const built = existsSync(path.join(REPO_ROOT, 'dist', 'cli', 'main.js'));
+const runnable = requireTool(built, 'the built CLI (dist/, from npm run build)');
+
+async function run(
+  command: (args: string[], io: CliIo) => Promise<number>,
+  args: string[],
+): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const io: CliIo = {
+    stdout: (text) => void (out += text),
+    stderr: (text) => void (err += text),
+    readFile: () => Promise.reject(new Error('not used')),
+  };
+  const code = await command(args, io);
+  return { code, out, err };
+}
+
+interface Started {
+  readonly run: ReturnType<typeof runHealthcheck>;
+  /** Every line written to stdout so far (each one acknowledged as ExaBGP would). */
+  readonly lines: string[];
+}
+
+(runnable ? describe : describe.skip)('ctl against the real process', () => {
+  let tmp: ReturnType<typeof tempDir>;
+  let socket: string;
+  let stateFile: string;
+  let started: Started[];
+
+  const start = (extra: string[] = []): Started => {
+    const lines: string[] = [];
+    const run = runHealthcheck(
+      {
+        impl: 'ours',
+        args: [
+          '--name',
+          'itest',
+          '--ip',
+          '198.51.100.10/32',
+          '--no-ip-setup',
+          '--cmd',
+          'true',
+          '--interval',
+          '1',
+          '--rise',
+          '1',
+          '--fall',
+          '1',
+          '--no-syslog',
+          '--ctl-socket',
+          socket,
+          '--maintenance-file',
+          stateFile,
+          ...extra,
+        ],
+        timeoutMs: 60_000,
+      },
+      { onLine: (line) => void lines.push(line) },
+    );
+    run.catch(() => {});
+    const handle = { run, lines };
+    started.push(handle);
+    return handle;
+  };
+
+  const ctl = (...args: string[]) => run(ctlCommand, ['--socket', socket, ...args]);
+
+  const stateIs = (state: string) => async () => {
+    const { code, out } = await ctl('status');
+    return code === 0 && new RegExp(`^itest\\s+${state}\\s`, 'm').test(out);
+  };
+
+  beforeEach(() => {
+    tmp = tempDir('real');
+    socket = path.join(tmp.dir, 'itest.sock');
+    stateFile = path.join(tmp.dir, 'state', 'itest.maintenance.json');
+    started = [];
+  });
+
+  afterEach(async () => {
+    for (const { run } of started) {
+      if (run.proc.exitCode === null && run.proc.signalCode === null) run.proc.kill('SIGKILL');
+      await run.catch(() => {});
+    }
+    tmp.remove();
+  });
+
+  it('answers every verb and keeps maintenance across a restart', async () => {
+    const first = start();
+    await waitFor(stateIs('UP'), 15_000);
+    expect(await run(nagiosCommand, ['--socket', socket])).toMatchObject({ code: 0 });
+
+    const disabled = await ctl('disable', 'itest', '--reason', 'kernel upgrade');
+    expect(disabled.code).toBe(0);
+    await waitFor(stateIs('DISABLED'), 10_000);
+    expect((await ctl('status')).out).toMatch(/^itest\s+DISABLED\s.*kernel upgrade/m);
+    expect(JSON.parse(readFileSync(stateFile, 'utf8'))).toMatchObject({
+      services: { itest: { reason: 'kernel upgrade' } },
+    });
+    // DISABLED is announced with the disabled metric.
+    await waitFor(
+      () => first.run.proc.exitCode === null && first.lines.some((l) => l.includes('med 500')),
+      10_000,
+    );
+    expect((await run(nagiosCommand, ['--socket', socket])).code).toBe(1);
+
+    expect((await ctl('check', 'itest')).code).toBe(0);
+    expect((await ctl('reload')).code).toBe(0);
+    const unknown = await ctl('enable', 'nothere');
+    expect(unknown.code).toBe(1);
+    expect(unknown.err).toContain("unknown service 'nothere'");
+
+    first.run.proc.kill('SIGTERM');
+    await first.run;
+    expect(existsSync(socket)).toBe(false);
+    expect((await ctl('status')).code).toBe(3);
+
+    start();
+    await waitFor(stateIs('DISABLED'), 15_000);
+    expect((await ctl('status')).out).toMatch(/kernel upgrade/);
+    expect((await ctl('enable', 'itest')).code).toBe(0);
+    await waitFor(stateIs('UP'), 15_000);
+    expect(JSON.parse(readFileSync(stateFile, 'utf8'))).toEqual({ services: {} });
+  });
+
+  it('drains: disabled attributes first, then the withdraw', async () => {
+    const proc = start();
+    await waitFor(stateIs('UP'), 15_000);
+    const before = proc.lines.length;
+    expect((await ctl('drain', 'itest')).code).toBe(0);
+    await waitFor(
+      () => proc.lines.slice(before).some((l) => l.startsWith('withdraw route')),
+      10_000,
+    );
+    const after = proc.lines.slice(before);
+    const disabledAt = after.findIndex((l) => l.includes('med 500'));
+    const withdrawAt = after.findIndex((l) => l.startsWith('withdraw route 198.51.100.10/32'));
+    expect(disabledAt).toBeGreaterThanOrEqual(0);
+    expect(withdrawAt).toBeGreaterThan(disabledAt);
+  });
+
+  it('refuses a second process on the same socket', async () => {
+    start();
+    await waitFor(stateIs('UP'), 15_000);
+    const outcome = await start().run;
+    expect(outcome.code).not.toBe(0);
+    expect(outcome.stderr).toMatch(/another instance is already listening/);
+    expect(outcome.lines).toEqual([]);
+    expect((await ctl('status')).code).toBe(0);
+  });
+});

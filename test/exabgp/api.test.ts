@@ -1,0 +1,226 @@
+// The ExaBGP API over in-memory streams: order, acks, bounds on waiting, EOF, aborts, no interleaving.
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import type { Logger } from '../../src/core/logger.js';
+import { ExabgpApi, type ApiOptions } from '../../src/exabgp/api.js';
+import { flush } from '../support/manual-clock.js';
+
+function harness(options: Partial<ApiOptions> = {}) {
+  const output = new PassThrough();
+  const input = new PassThrough();
+  let written = '';
+  output.setEncoding('utf8');
+  output.on('data', (chunk: string) => (written += chunk));
+  const logs: { level: keyof Logger; message: string }[] = [];
+  const log: Logger = {
+    debug: (message) => logs.push({ level: 'debug', message }),
+    info: (message) => logs.push({ level: 'info', message }),
+    warn: (message) => logs.push({ level: 'warn', message }),
+    error: (message) => logs.push({ level: 'error', message }),
+  };
+  const acks: string[] = [];
+  const api = new ExabgpApi({
+    output,
+    input,
+    acks: true,
+    ackTimeoutMs: 10_000,
+    log,
+    onAck: (answer) => acks.push(answer),
+    ...options,
+  });
+  return {
+    api,
+    input,
+    output,
+    logs,
+    acks,
+    lines: () => written.split('\n').filter((l) => l !== ''),
+    written: () => written,
+    ack: async (answer = 'done') => {
+      input.write(`${answer}\n`);
+      await flush();
+    },
+  };
+}
+
+/** Tracks whether a promise has settled, without waiting for it. */
+function track<T>(promise: Promise<T>) {
+  const state: { done: boolean; value?: T } = { done: false };
+  void promise.then((value) => {
+    state.done = true;
+    state.value = value;
+  });
+  return state;
+}
+
+describe('ExabgpApi', () => {
+  it('writes the lines in order, each after the ack of the one before', async () => {
+    const h = harness();
+    const sent = track(h.api.send(['announce a', 'announce b']));
+    await flush();
+    expect(h.lines()).toEqual(['announce a']);
+    await h.ack();
+    expect(h.lines()).toEqual(['announce a', 'announce b']);
+    expect(sent.done).toBe(false);
+    await h.ack();
+    expect(sent).toEqual({ done: true, value: 2 });
+    expect(h.acks).toEqual(['done', 'done']);
+  });
+
+  it('writes every line without waiting when acks are off', async () => {
+    const h = harness({ acks: false, input: null });
+    expect(await h.api.send(['a', 'b', 'c'])).toBe(3);
+    await flush();
+    expect(h.written()).toBe('a\nb\nc\n');
+    expect(h.acks).toEqual([]);
+  });
+
+  it('bounds the wait for an ack that never comes, logs it, and discards the late ack', async () => {
+    const h = harness({ ackTimeoutMs: 50 });
+    expect(await h.api.send(['announce a'])).toBe(1);
+    expect(h.acks).toEqual(['timeout']);
+    expect(h.logs.filter((l) => l.level === 'warn').map((l) => l.message)).toEqual([
+      'no answer from ExaBGP within 0.05 s for: announce a',
+    ]);
+    await h.ack(); // the late ack for `announce a`
+    const next = track(h.api.send(['announce b'], undefined, 10_000));
+    await flush();
+    expect(h.lines()).toEqual(['announce a', 'announce b']);
+    expect(next.done).toBe(false);
+    await h.ack();
+    expect(next).toEqual({ done: true, value: 1 });
+    expect(h.acks).toEqual(['timeout', 'done']);
+  });
+
+  it('discards a late ack that arrives while the next line waits', async () => {
+    const h = harness({ ackTimeoutMs: 50 });
+    await h.api.send(['announce a']);
+    const next = track(h.api.send(['announce b'], undefined, 10_000));
+    await flush();
+    await h.ack(); // owed to `announce a`
+    expect(next.done).toBe(false);
+    await h.ack();
+    expect(next.done).toBe(true);
+  });
+
+  it("logs an 'error' answer and goes on with the next line", async () => {
+    const h = harness();
+    const sent = track(h.api.send(['announce bad', 'announce good']));
+    await flush();
+    await h.ack('error');
+    expect(h.logs).toContainEqual({
+      level: 'warn',
+      message: "ExaBGP answered 'error' to: announce bad",
+    });
+    await h.ack('done');
+    expect(sent).toEqual({ done: true, value: 2 });
+    expect(h.acks).toEqual(['error', 'done']);
+  });
+
+  it('ignores input that is not an ack', async () => {
+    const h = harness();
+    const sent = track(h.api.send(['announce a']));
+    await flush();
+    await h.ack('neighbor 192.0.2.1 up');
+    expect(sent.done).toBe(false);
+    await h.ack(' done ');
+    expect(sent.done).toBe(true);
+  });
+
+  it('reads acks split across chunks and several in one chunk', async () => {
+    const h = harness();
+    const sent = track(h.api.send(['a', 'b', 'c']));
+    await flush();
+    h.input.write('do');
+    await flush();
+    expect(sent.done).toBe(false);
+    h.input.write('ne\n');
+    await flush();
+    expect(h.lines()).toEqual(['a', 'b']);
+    h.input.write('done\n');
+    await flush();
+    h.input.write('done\n');
+    await flush();
+    expect(sent).toEqual({ done: true, value: 3 });
+  });
+
+  it('resolves gone on input EOF and unblocks a send waiting for an ack', async () => {
+    const h = harness();
+    const gone = track(h.api.gone);
+    const sent = track(h.api.send(['announce a', 'announce b']));
+    await flush();
+    expect(gone.done).toBe(false);
+    h.input.end();
+    await flush();
+    expect(gone.done).toBe(true);
+    expect(h.api.closed).toBe(true);
+    expect(sent).toEqual({ done: true, value: 1 });
+    expect(h.lines()).toEqual(['announce a']);
+    expect(await h.api.send(['announce c'])).toBe(0);
+    expect(h.lines()).toEqual(['announce a']);
+  });
+
+  it('stops after the line being written when aborted during its ack wait, and discards that ack later', async () => {
+    const h = harness();
+    const controller = new AbortController();
+    const sent = track(h.api.send(['announce a', 'announce b', 'announce c'], controller.signal));
+    await flush();
+    controller.abort();
+    await flush();
+    expect(sent).toEqual({ done: true, value: 1 });
+    expect(h.lines()).toEqual(['announce a']);
+    const exit = track(h.api.send(['withdraw a']));
+    await flush();
+    expect(h.lines()).toEqual(['announce a', 'withdraw a']);
+    await h.ack(); // owed to `announce a`
+    expect(exit.done).toBe(false);
+    await h.ack();
+    expect(exit).toEqual({ done: true, value: 1 });
+  });
+
+  it('writes nothing for a send whose signal is already aborted', async () => {
+    const h = harness();
+    expect(await h.api.send(['announce a'], AbortSignal.abort())).toBe(0);
+    expect(h.written()).toBe('');
+  });
+
+  it('never interleaves the lines of concurrent sends', async () => {
+    const h = harness();
+    const first = track(h.api.send(['a1', 'a2']));
+    const second = track(h.api.send(['b1', 'b2']));
+    const idle = track(h.api.idle());
+    for (let i = 0; i < 4; i++) {
+      await flush();
+      await h.ack();
+    }
+    expect(h.lines()).toEqual(['a1', 'a2', 'b1', 'b2']);
+    expect(first).toEqual({ done: true, value: 2 });
+    expect(second).toEqual({ done: true, value: 2 });
+    expect(idle.done).toBe(true);
+  });
+
+  it('writes each line whole, after the previous ack, under many concurrent sends', async () => {
+    const h = harness();
+    const sends = Array.from({ length: 5 }, (_, s) =>
+      h.api.send([`s${s}l0`, `s${s}l1`, `s${s}l2`]),
+    );
+    for (let i = 0; i < 15; i++) {
+      await flush();
+      expect(h.lines()).toHaveLength(i + 1);
+      await h.ack();
+    }
+    expect(await Promise.all(sends)).toEqual([3, 3, 3, 3, 3]);
+    expect(h.lines()).toEqual(
+      Array.from({ length: 15 }, (_, i) => `s${Math.floor(i / 3)}l${i % 3}`),
+    );
+  });
+
+  it('treats a broken output as ExaBGP gone', async () => {
+    const h = harness();
+    const gone = track(h.api.gone);
+    h.output.destroy(Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }));
+    await flush();
+    expect(gone.done).toBe(true);
+    expect(h.logs.some((l) => l.level === 'warn' && l.message.includes('EPIPE'))).toBe(true);
+  });
+});
