@@ -217,7 +217,7 @@ export class Runtime implements ControlTarget {
   private async shutdown(reason: 'signal' | 'gone'): Promise<void> {
     const { deps } = this;
     const entries = [...this.entries.values()];
-    await Promise.all(entries.map((e) => e.loop));
+    await Promise.all(entries.map((e) => e.loop ?? Promise.resolve()));
     if (reason === 'signal' && !deps.api.closed) {
       const draining = entries.filter((e) => this.drainSeconds(e.runner.service) > 0);
       if (draining.length > 0) {
@@ -312,15 +312,7 @@ export class Runtime implements ControlTarget {
     if (this.stopping) return { ok: false, error: 'the process is stopping' };
     if (entry.loop === null) return { ok: false, error: `${service} is already drained` };
     const seconds = this.drainSeconds(entry.runner.service);
-    try {
-      this.deps.maintenance?.set(service, {
-        by: 'ctl drain',
-        reason: 'drained',
-        since: Date.now(),
-      });
-    } catch (error) {
-      return { ok: false, error: (error as Error).message };
-    }
+    // A drain lasts until `ctl enable` or a restart; only `ctl disable` is kept across restarts.
     this.deps.onDraining?.(service, true);
     await this.stopLoop(entry);
     const svc = entry.runner.service;
