@@ -6,14 +6,11 @@ import type { Service } from '../core/service.js';
 import { MAX_DEAGGREGATED } from '../config/defaults.js';
 import { ConfigError, formatIssue, type ConfigIssue } from '../config/errors.js';
 import { parseHealthcheckArgs, type HealthcheckOptions } from '../config/healthcheck-args.js';
-import { MaintenanceStore, defaultMaintenancePath } from '../control/maintenance-store.js';
-import { defaultControlPath, startControlServer } from '../control/server.js';
 import { ExabgpApi } from '../exabgp/api.js';
 import { createAddressManager, NoIpFoundError, TooManyAddressesError } from '../host/addresses.js';
 import { runHooks } from '../host/hooks.js';
 import { dropPrivileges, resolveIds, UnknownUserError } from '../host/privileges.js';
 import { createLogger } from '../observe/log.js';
-import { Metrics } from '../observe/metrics.js';
 import { StatusStore } from '../observe/status-store.js';
 import { createLimiter } from '../probes/index.js';
 import { makeServiceCheck } from '../runtime/checks.js';
@@ -223,11 +220,19 @@ export async function runHealthcheck(argv: readonly string[]): Promise<number> {
 
   const names = ready.map((r) => r.service.name);
   const status = new StatusStore({ version: VERSION, services: names });
-  const metrics = config.metricsListen !== null ? new Metrics({ services: names }) : null;
+  // Loaded only when asked for: the metrics client and the control layer's schema cost memory.
+  const metrics =
+    config.metricsListen !== null
+      ? new (await import('../observe/metrics.js')).Metrics({ services: names })
+      : null;
   const observers: RuntimeObserver[] = metrics ? [status, metrics] : [status];
   const controlled = config.ctlSocket !== null;
-  const maintenance = controlled
-    ? MaintenanceStore.load(options.maintenanceFile ?? defaultMaintenancePath(instance), log)
+  const control = controlled ? await import('./control-parts.js') : null;
+  const maintenance = control
+    ? control.MaintenanceStore.load(
+        options.maintenanceFile ?? control.defaultMaintenancePath(instance),
+        log,
+      )
     : null;
   for (const [name, m] of maintenance?.all() ?? []) status.setMaintenance(name, m);
 
@@ -299,9 +304,9 @@ export async function runHealthcheck(argv: readonly string[]): Promise<number> {
       });
       closers.push(() => server.close());
     }
-    if (config.ctlSocket !== null) {
-      const server = await startControlServer({
-        path: config.ctlSocket === '' ? defaultControlPath(instance) : config.ctlSocket,
+    if (control && config.ctlSocket !== null) {
+      const server = await control.startControlServer({
+        path: config.ctlSocket === '' ? control.defaultControlPath(instance) : config.ctlSocket,
         target: created,
         log,
       });

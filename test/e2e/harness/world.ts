@@ -35,6 +35,8 @@ export interface WorldOptions {
   /** false runs ExaBGP with exabgp.api.ack=false. */
   readonly ack?: boolean;
   readonly healthyAtStart?: boolean;
+  /** A YAML services file to run instead of the line-format options (ours only). */
+  readonly yaml?: (check: SteeredCheck) => string;
 }
 
 export interface World {
@@ -61,19 +63,21 @@ async function prepare(tag: string, options: WorldOptions) {
   supervisor.sweep(dir);
   const check = new SteeredCheck(dir);
   await check.install(options.healthyAtStart ?? true);
-  const configFile = join(dir, 'healthcheck.conf');
+  const configFile = join(dir, options.yaml ? 'healthcheck.yaml' : 'healthcheck.conf');
   await writeFile(
     configFile,
-    healthcheckConfig({
-      command: check.script,
-      ...FAST_TIMING,
-      'no-ip-setup': true,
-      'no-syslog': true,
-      name: `e2e-${tag}`,
-      // Harmless until a scenario creates the file.
-      disable: check.disableFile,
-      ...options.healthcheck,
-    }),
+    options.yaml
+      ? options.yaml(check)
+      : healthcheckConfig({
+          command: check.script,
+          ...FAST_TIMING,
+          'no-ip-setup': true,
+          'no-syslog': true,
+          name: `e2e-${tag}`,
+          // Harmless until a scenario creates the file.
+          disable: check.disableFile,
+          ...options.healthcheck,
+        }),
     { mode: 0o644 },
   );
   const stop = async () => {
