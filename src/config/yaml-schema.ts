@@ -1,4 +1,5 @@
 // The YAML config's one definition: it validates a file, parses every value into core types, and yields the JSON Schema.
+import { DNS_RCODES, DNS_TYPES } from '../core/dns.js';
 import { z } from 'zod';
 import {
   parseAsPath,
@@ -18,27 +19,6 @@ const DURATION_UNITS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600
 const HOSTNAME =
   /^(?=.{1,253}$)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\.?$/;
 export const IFNAME = /^[a-zA-Z0-9._:-]{1,15}$/;
-export const DNS_TYPES = [
-  'A',
-  'AAAA',
-  'CNAME',
-  'MX',
-  'NS',
-  'PTR',
-  'SOA',
-  'SRV',
-  'TXT',
-  'CAA',
-] as const;
-export const DNS_RCODES = [
-  'NOERROR',
-  'FORMERR',
-  'SERVFAIL',
-  'NXDOMAIN',
-  'NOTIMP',
-  'REFUSED',
-] as const;
-
 type Ctx = z.core.$RefinementCtx;
 
 /** A core parse function as a transform: its InvalidValueError becomes an issue at this value. */

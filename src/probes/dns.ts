@@ -8,41 +8,9 @@ import type { Probe } from '../core/probe.js';
 import type { DnsCheck } from '../core/service.js';
 import { errorMessage, withDeadline, type Outcome } from './deadline.js';
 
-/** Response codes by their value (RFC 1035, 2136); the names `expectRcode` accepts. */
-export const DNS_RCODES = [
-  'NOERROR',
-  'FORMERR',
-  'SERVFAIL',
-  'NXDOMAIN',
-  'NOTIMP',
-  'REFUSED',
-  'YXDOMAIN',
-  'YXRRSET',
-  'NXRRSET',
-  'NOTAUTH',
-  'NOTZONE',
-] as const;
+import { DNS_RCODES, DNS_TYPES } from '../core/dns.js';
 
-/** Query types the probe sends. */
-export const DNS_TYPES = [
-  'A',
-  'AAAA',
-  'CAA',
-  'CNAME',
-  'DNAME',
-  'DNSKEY',
-  'DS',
-  'HINFO',
-  'MX',
-  'NAPTR',
-  'NS',
-  'PTR',
-  'SOA',
-  'SRV',
-  'SSHFP',
-  'TLSA',
-  'TXT',
-] as const;
+export { DNS_RCODES, DNS_TYPES };
 export type DnsType = (typeof DNS_TYPES)[number];
 
 export const DEFAULT_DNS_PORT = 53;
