@@ -19,6 +19,9 @@ export function formatSeconds(ms: number): string {
  * The result settles at that moment with "timeout after N s" or "aborted", whatever `work` is doing;
  * `work` must release its sockets when its signal aborts. A throw from `work` becomes a failure.
  */
+/** The abort reason once a check has settled: its work must let go of sockets and timers. */
+const SETTLED = new Error('check settled');
+
 export async function withDeadline(
   outer: AbortSignal,
   timeoutMs: number,
@@ -51,7 +54,8 @@ export async function withDeadline(
   } finally {
     clearTimeout(timer);
     if (onAbort) outer.removeEventListener('abort', onAbort);
-    controller.abort();
+    // Releases whatever the work still holds; a shared reason spares a DOMException (and its stack) per check.
+    controller.abort(SETTLED);
   }
 }
 
