@@ -99,8 +99,10 @@ interface LoadedConfig {
 }
 
 /** Reads the command line and the file it names; throws ConfigError. */
-async function loadConfig(argv: readonly string[]): Promise<LoadedConfig> {
-  const options = parseHealthcheckArgs(argv, (path) => readFileSync(path, 'utf8'));
+async function loadConfig(
+  argv: readonly string[],
+  options = parseHealthcheckArgs(argv, (path) => readFileSync(path, 'utf8')),
+): Promise<LoadedConfig> {
   if (!options.servicesFile) {
     return {
       options,
@@ -148,11 +150,12 @@ export async function runHealthcheck(argv: readonly string[]): Promise<number> {
     process.on(name, () => onSignal(name));
   let config: LoadedConfig;
   try {
-    if (parseHealthcheckArgs(argv, (path) => readFileSync(path, 'utf8')).help) {
+    const options = parseHealthcheckArgs(argv, (path) => readFileSync(path, 'utf8'));
+    if (options.help) {
       process.stdout.write(helpText());
       return EXIT_OK;
     }
-    config = await loadConfig(argv);
+    config = await loadConfig(argv, options);
   } catch (error) {
     if (error instanceof ConfigError) {
       printIssues(error.issues);

@@ -1,4 +1,5 @@
 // Runs one network check under its own timeout and the caller's AbortSignal, and measures it.
+import { formatSeconds } from '../host/process.js';
 import type { ProbeResult } from '../core/probe.js';
 
 /** What a check's work reports; the latency is added by `withDeadline`. */
@@ -8,11 +9,6 @@ export type Outcome =
 
 /** Bytes any probe reads from a peer before it stops reading: bounds memory against an endless reply. */
 export const READ_LIMIT = 64 * 1024;
-
-/** "2 s", "0.25 s": the wording of every timeout reason. */
-export function formatSeconds(ms: number): string {
-  return `${Number((ms / 1000).toFixed(3))} s`;
-}
 
 /**
  * Runs `work` with a signal that aborts when `timeoutMs` elapses (0 = no own limit) or `outer` aborts.
