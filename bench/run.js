@@ -18,6 +18,7 @@ const USAGE = `Usage: node bench/run.js [options]
   --duration S        measured seconds per run (default 20)
   --warmup S          seconds between every service's first line and the measurement (default 5)
   --http LIST         service counts for ours with HTTP checks (default 1,10,20,100,1000)
+  --http-keep-alive LIST  the same with keep-alive: true, one kept connection per check (default 20,100,1000)
   --tcp LIST          service counts for ours with TCP checks (default 1,10,100,1000)
   --reference LIST    service counts for the reference, one process each (default 1,10,20,50)
   --latency-trials N  failures timed per implementation (default 7; 0 skips)
@@ -40,6 +41,7 @@ const { values: opts } = parseArgs({
     duration: { type: 'string', default: '20' },
     warmup: { type: 'string', default: '5' },
     http: { type: 'string', default: '1,10,20,100,1000' },
+    'http-keep-alive': { type: 'string', default: '20,100,1000' },
     tcp: { type: 'string', default: '1,10,100,1000' },
     reference: { type: 'string', default: '1,10,20,50' },
     'latency-trials': { type: 'string', default: '7' },
@@ -362,10 +364,17 @@ async function measure(label, group, count, targets, probe) {
     linesPerS: (after.lines - before.lines) / wallS,
     upShare: after.lines > before.lines ? (after.up - before.up) / (after.lines - before.lines) : 0,
     checksPerS: (after.server[probes] - before.server[probes]) / wallS,
+    connectionsPerS:
+      probe === 'tcp'
+        ? undefined
+        : (after.server.httpConnections - before.server.httpConnections) / wallS,
   };
   log(
     `${label} ${probe} x${count}: cpu ${row.cpuPercent.toFixed(2)}% peak RSS ${row.peakRssMB.toFixed(1)} MB, ` +
-      `${row.checksPerS.toFixed(1)} checks/s, ${row.linesPerS.toFixed(1)} lines/s`,
+      `${row.checksPerS.toFixed(1)} checks/s, ${row.linesPerS.toFixed(1)} lines/s` +
+      (row.connectionsPerS === undefined
+        ? ''
+        : `, ${row.connectionsPerS.toFixed(1)} connections/s`),
   );
   return row;
 }
@@ -377,7 +386,9 @@ async function runOurs(targets, count, probe) {
       check:
         probe === 'tcp'
           ? { type: 'tcp', host: '127.0.0.1', port: targets.ports.tcp }
-          : { type: 'http', url: httpUrl(targets, i) },
+          : probe === KEEP_ALIVE
+            ? { type: 'http', url: httpUrl(targets, i), 'keep-alive': true }
+            : { type: 'http', url: httpUrl(targets, i) },
     }),
     { interval: 1 },
   );
@@ -444,6 +455,9 @@ async function timeFailures(label, group, targets, service, trials) {
   );
   return row;
 }
+
+/** The probe label of HTTP checks that keep their connection between checks. */
+const KEEP_ALIVE = 'http keep-alive';
 
 const FAST = { interval: 1, 'fast-interval': 1, rise: 1, fall: 1 };
 
@@ -585,6 +599,8 @@ async function main() {
   const targets = await startTargets(Number(opts['http-ports']));
   try {
     for (const count of counts(opts.http)) results.runs.push(await runOurs(targets, count, 'http'));
+    for (const count of counts(opts['http-keep-alive']))
+      results.runs.push(await runOurs(targets, count, KEEP_ALIVE));
     for (const count of counts(opts.tcp)) results.runs.push(await runOurs(targets, count, 'tcp'));
     if (!noReference) {
       for (const count of counts(opts.reference))

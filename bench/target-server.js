@@ -3,7 +3,7 @@
 // Usage: node bench/target-server.js [HTTP_PORT_COUNT]
 // Prints one JSON line on stdout: { "http": [ports...], "tcp": port, "control": port }.
 // HTTP: GET /s/NAME answers 200 "ok", or 503 while NAME is failing.
-// Control (its own port): POST /fail/NAME, POST /ok/NAME, GET /stats (requests and connections so far),
+// Control (its own port): POST /fail/NAME, POST /ok/NAME, GET /stats (requests, HTTP and TCP connections so far),
 // GET /first-fail/NAME (epoch ms at which the first 503 since POST /fail/NAME was sent, or null).
 // Everything binds to 127.0.0.1 on ports the kernel picks. Exits when stdin closes.
 import * as http from 'node:http';
@@ -14,7 +14,7 @@ import process from 'node:process';
 const httpPortCount = Math.max(1, Number(process.argv[2] ?? 8));
 const failing = new Set();
 const firstFail = new Map();
-const counters = { requests: 0, failed: 0, tcpConnections: 0 };
+const counters = { requests: 0, failed: 0, tcpConnections: 0, httpConnections: 0 };
 
 function listen(server) {
   return new Promise((resolve, reject) => {
@@ -37,6 +37,7 @@ function targetServer() {
     res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '3' });
     res.end('ok\n');
   });
+  server.on('connection', () => counters.httpConnections++);
   return server;
 }
 

@@ -255,6 +255,10 @@ export const checkSchema = z.discriminatedUnion(
         'body-matches': regexSource.optional(),
         'tls-verify': z.boolean().default(true),
         'follow-redirects': z.boolean().default(false),
+        'keep-alive': z.boolean().default(false).meta({
+          description:
+            'Reuse one connection between checks; default false: a fresh connection per check.',
+        }),
         ...checkBase,
       })
       .meta({ description: 'An HTTP or HTTPS request.' }),

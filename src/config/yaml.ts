@@ -223,6 +223,7 @@ function checkFrom(input: CheckInput): CheckSpec {
         ...(input['body-matches'] !== undefined ? { bodyMatches: input['body-matches'] } : {}),
         tlsVerify: input['tls-verify'],
         followRedirects: input['follow-redirects'],
+        keepAlive: input['keep-alive'],
         ...base,
       };
     case 'tcp':

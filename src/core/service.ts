@@ -44,6 +44,11 @@ export interface HttpCheck extends CheckBase {
   readonly bodyMatches?: string;
   readonly tlsVerify: boolean;
   readonly followRedirects: boolean;
+  /**
+   * Keep the connection open between checks (one per check, reused while the server keeps it).
+   * Off by default: a fresh connection per check also proves the server still accepts new ones.
+   */
+  readonly keepAlive: boolean;
 }
 
 export interface TcpCheck extends CheckBase {

@@ -29,6 +29,9 @@ export class ExabgpApi {
   private owed = 0;
   private queue: Promise<unknown> = Promise.resolve();
   private buffer = '';
+  /** Without acks: lines sent since the last write, written together once this turn of the loop ends. */
+  private batch = '';
+  private flushed: Promise<void> | null = null;
 
   constructor(private readonly options: ApiOptions) {
     this.gone = new Promise((resolve) => {
@@ -85,16 +88,34 @@ export class ExabgpApi {
   /**
    * Writes the lines in order, each followed by its ack when acks are on. Sends are serialised.
    * An abort stops after the line being written; the ack it owes is then discarded on arrival.
+   * Without acks, the lines of every send made in one turn of the event loop go out in one write.
    */
   send(lines: readonly string[], signal?: AbortSignal, ackTimeoutMs?: number): Promise<number> {
+    if (!this.options.acks) return this.sendBatched(lines, signal);
     const run = this.queue.then(() => this.sendNow(lines, signal, ackTimeoutMs));
     this.queue = run.catch(() => undefined);
     return run;
   }
 
-  /** Resolves once every send queued so far has finished. */
-  idle(): Promise<void> {
-    return this.queue.then(() => undefined);
+  /** Resolves once every send made so far has finished. */
+  async idle(): Promise<void> {
+    await this.queue;
+    await this.flushed;
+  }
+
+  private async sendBatched(lines: readonly string[], signal?: AbortSignal): Promise<number> {
+    if (this.isGone || signal?.aborted || lines.length === 0) return 0;
+    for (const line of lines) this.batch += `${line}\n`;
+    this.flushed ??= new Promise<void>((resolve) =>
+      setImmediate(() => {
+        const text = this.batch;
+        this.batch = '';
+        this.flushed = null;
+        this.write(text).then(resolve, resolve);
+      }),
+    );
+    await this.flushed;
+    return lines.length;
   }
 
   private async sendNow(

@@ -10,14 +10,14 @@ export type Outcome =
 /** Bytes any probe reads from a peer before it stops reading: bounds memory against an endless reply. */
 export const READ_LIMIT = 64 * 1024;
 
+/** The abort reason when a check was cut short: its work must let go of sockets and timers. */
+const SETTLED = new Error('check settled');
+
 /**
  * Runs `work` with a signal that aborts when `timeoutMs` elapses (0 = no own limit) or `outer` aborts.
  * The result settles at that moment with "timeout after N s" or "aborted", whatever `work` is doing;
  * `work` must release its sockets when its signal aborts. A throw from `work` becomes a failure.
  */
-/** The abort reason once a check has settled: its work must let go of sockets and timers. */
-const SETTLED = new Error('check settled');
-
 export async function withDeadline(
   outer: AbortSignal,
   timeoutMs: number,
@@ -40,18 +40,26 @@ export async function withDeadline(
       );
     }
   });
-  const worked = work(controller.signal).catch((error: unknown): Outcome => ({
-    ok: false,
-    reason: errorMessage(error),
-  }));
+  // Whether `work` settled by itself: then it has let go of its sockets and timers already.
+  let finished = false;
+  const worked = work(controller.signal).then(
+    (outcome) => {
+      finished = true;
+      return outcome;
+    },
+    (error: unknown): Outcome => {
+      finished = true;
+      return { ok: false, reason: errorMessage(error) };
+    },
+  );
   try {
     const outcome = await Promise.race([worked, interrupted]);
     return { ...outcome, latencyMs: latency() };
   } finally {
     clearTimeout(timer);
     if (onAbort) outer.removeEventListener('abort', onAbort);
-    // Releases whatever the work still holds; a shared reason spares a DOMException (and its stack) per check.
-    controller.abort(SETTLED);
+    // Cut short: the work must release what it holds. A shared reason spares a DOMException per check.
+    if (!finished) controller.abort(SETTLED);
   }
 }
 

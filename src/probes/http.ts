@@ -1,4 +1,4 @@
-// The http/https probe: one request on a fresh connection, judged by status code and optionally body.
+// The http/https probe: one request, on a fresh connection or a kept one, judged by status and body.
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { isIP } from 'node:net';
@@ -13,7 +13,11 @@ const USER_AGENT = 'bgp-healthcheck';
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
 type Exchange =
-  | { readonly failed: Outcome }
+  | {
+      readonly failed: Outcome;
+      /** The request failed on a kept connection the server had closed meanwhile: worth one retry. */
+      readonly stale?: boolean;
+    }
   | {
       readonly failed?: undefined;
       readonly status: number;
@@ -26,15 +30,36 @@ type Exchange =
 /**
  * Healthy when the final response's status is in `expectStatus` (default 200-299) and its body, of
  * which at most 64 KiB is read, satisfies `bodyContains`/`bodyMatches`. A fresh connection per check
- * (`agent: false`) so the configured Host header and SNI name are the ones sent.
+ * unless `keepAlive`: then one connection per origin is kept between checks.
  */
 export function httpProbe(spec: HttpCheck, timeoutMs: number): Probe {
   const prepared = prepare(spec);
+  const kept = spec.keepAlive ? keptConnections() : undefined;
   return (signal) =>
     withDeadline(signal, timeoutMs, async (inner) =>
-      'failed' in prepared ? prepared.failed : run(spec, prepared, inner),
+      'failed' in prepared ? prepared.failed : run(spec, prepared, kept, inner),
     );
 }
+
+/** The agent for a request, by scheme. */
+type Agents = (secure: boolean) => http.Agent;
+
+/** Made on first use; no TLS session is resumed, so every new connection verifies the certificate. */
+function agents(options: http.AgentOptions): Agents {
+  let plain: http.Agent | undefined;
+  let secure: https.Agent | undefined;
+  return (tls) =>
+    tls
+      ? (secure ??= new https.Agent({ ...options, maxCachedSessions: 0 }))
+      : (plain ??= new http.Agent(options));
+}
+
+/** One probe's agents: each keeps at most one connection per origin between checks. An idle
+ * connection is unreferenced, so it never keeps the process alive. */
+const keptConnections = (): Agents => agents({ keepAlive: true, maxSockets: 1, maxFreeSockets: 1 });
+
+/** Shared by every probe without keep-alive: a connection per request, closed after it. */
+const freshConnections = agents({ keepAlive: false });
 
 interface Prepared {
   readonly url: URL;
@@ -62,7 +87,12 @@ function prepare(spec: HttpCheck): Prepared | { readonly failed: Outcome } {
   return { url, pattern, ranges };
 }
 
-async function run(spec: HttpCheck, prepared: Prepared, signal: AbortSignal): Promise<Outcome> {
+async function run(
+  spec: HttpCheck,
+  prepared: Prepared,
+  kept: Agents | undefined,
+  signal: AbortSignal,
+): Promise<Outcome> {
   const needBody = spec.bodyContains !== undefined || prepared.pattern !== undefined;
   const accepted = (status: number): boolean =>
     prepared.ranges.some(([low, high]) => status >= low && status <= high);
@@ -72,14 +102,18 @@ async function run(spec: HttpCheck, prepared: Prepared, signal: AbortSignal): Pr
   let headers: Record<string, string> = { ...spec.headers };
 
   for (let hop = 0; ; hop++) {
-    const answer = await exchange(
+    const request: Request = {
       url,
       method,
       headers,
-      spec.tlsVerify,
-      signal,
-      (status) => needBody && !follows(status) && accepted(status),
-    );
+      tlsVerify: spec.tlsVerify,
+      agent: (kept ?? freshConnections)(url.protocol === 'https:'),
+      keep: kept !== undefined,
+      wantBody: (status) => needBody && !follows(status) && accepted(status),
+    };
+    let answer = await exchange(request, signal);
+    // A kept connection may have been closed by the server just as it was reused: once more, fresh.
+    if (answer.failed && answer.stale && !signal.aborted) answer = await exchange(request, signal);
     if (answer.failed) return answer.failed;
     if (follows(answer.status) && answer.location !== undefined) {
       if (hop >= MAX_REDIRECTS) {
@@ -138,13 +172,22 @@ function judgeBody(
 
 type Stage = 'connect' | 'tls' | 'http';
 
+/** One request of a check. */
+interface Request {
+  readonly url: URL;
+  readonly method: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly tlsVerify: boolean;
+  readonly agent: http.Agent;
+  /** Whether the agent keeps the connection; otherwise it is closed after the response. */
+  readonly keep: boolean;
+  /** Whether the body of a response with this status is read and returned. */
+  readonly wantBody: (status: number) => boolean;
+}
+
 function exchange(
-  url: URL,
-  method: string,
-  headers: Readonly<Record<string, string>>,
-  tlsVerify: boolean,
+  { url, method, headers, tlsVerify, agent, keep, wantBody }: Request,
   signal: AbortSignal,
-  wantBody: (status: number) => boolean,
 ): Promise<Exchange> {
   return new Promise((resolve) => {
     const secure = url.protocol === 'https:';
@@ -153,8 +196,12 @@ function exchange(
       host: bare(url.hostname),
       port: url.port === '' ? (secure ? 443 : 80) : Number(url.port),
       path: `${url.pathname}${url.search}`,
-      headers: { 'user-agent': USER_AGENT, ...headers, connection: 'close' },
-      agent: false,
+      headers: {
+        'user-agent': USER_AGENT,
+        ...headers,
+        ...(keep ? {} : { connection: 'close' }),
+      },
+      agent,
     };
     if (secure) {
       options.rejectUnauthorized = tlsVerify;
@@ -163,22 +210,30 @@ function exchange(
     }
     let stage: Stage = 'connect';
     let settled = false;
+    let answered = false;
     const request = (secure ? https : http).request(options);
-    const finish = (result: Exchange): void => {
+    /** `ended`: the response was read to its end, so a kept connection goes back to its agent. */
+    const finish = (result: Exchange, ended = false): void => {
       if (settled) return;
       settled = true;
       signal.removeEventListener('abort', onAbort);
-      request.destroy();
+      if (!(ended && keep)) request.destroy();
       resolve(result);
     };
-    const fail = (reason: string, detail?: string): void =>
+    const fail = (reason: string, detail?: string, stale = false): void =>
       finish({
         failed: detail === undefined ? { ok: false, reason } : { ok: false, reason, detail },
+        stale,
       });
     const onAbort = (): void => fail('aborted');
     signal.addEventListener('abort', onAbort, { once: true });
 
     request.on('socket', (socket) => {
+      // A kept connection is already open (and past its TLS handshake): no listener may pile up on it.
+      if (request.reusedSocket) {
+        stage = 'http';
+        return;
+      }
       socket.once('connect', () => {
         if (stage === 'connect') stage = secure ? 'tls' : 'http';
       });
@@ -188,26 +243,30 @@ function exchange(
     });
     request.on('error', (error: NodeJS.ErrnoException) => {
       const failure = describeError(error, stage);
-      fail(failure.reason, failure.detail);
+      const stale = !answered && request.reusedSocket && isResetBeforeResponse(error);
+      fail(failure.reason, failure.detail, stale);
     });
     request.on('response', (response) => {
+      answered = true;
       const status = response.statusCode ?? 0;
       const location = response.headers.location;
-      if (!wantBody(status)) {
+      const read = wantBody(status);
+      // Without an agent the connection closes anyway; with one, the body is read to its end first.
+      if (!read && !keep) {
         finish({ status, location });
         return;
       }
       const chunks: Buffer[] = [];
       let size = 0;
+      const body = (): Buffer | undefined => (read ? Buffer.concat(chunks) : undefined);
       response.on('data', (chunk: Buffer) => {
         const room = READ_LIMIT - size;
-        chunks.push(chunk.length > room ? chunk.subarray(0, room) : chunk);
+        if (read) chunks.push(chunk.length > room ? chunk.subarray(0, room) : chunk);
         size += Math.min(chunk.length, room);
-        // Enough to judge: an endless body is not waited for.
-        if (size >= READ_LIMIT)
-          finish({ status, location, body: Buffer.concat(chunks), cut: true });
+        // Enough to judge: an endless body is not waited for (and its connection is not kept).
+        if (size >= READ_LIMIT) finish({ status, location, body: body(), cut: read });
       });
-      response.on('end', () => finish({ status, location, body: Buffer.concat(chunks) }));
+      response.on('end', () => finish({ status, location, body: body() }, true));
       response.on('error', (error) =>
         fail(`connection lost while reading the body (${errorMessage(error)})`),
       );
@@ -217,6 +276,13 @@ function exchange(
     });
     request.end();
   });
+}
+
+/** No response, the connection closed or reset: what a kept connection the server dropped gives. */
+function isResetBeforeResponse(error: NodeJS.ErrnoException): boolean {
+  return (
+    error.code === 'ECONNRESET' || error.code === 'EPIPE' || error.message === 'socket hang up'
+  );
 }
 
 function describeError(

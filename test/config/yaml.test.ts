@@ -173,6 +173,7 @@ services:
         bodyMatches: '^ok',
         tlsVerify: false,
         followRedirects: false,
+        keepAlive: false,
         weight: 3,
         name: 'web',
       },

@@ -75,6 +75,22 @@ describe('ExabgpApi', () => {
     expect(h.acks).toEqual([]);
   });
 
+  it('writes the lines of every send made in one turn together, in order, in one write', async () => {
+    const h = harness({ acks: false, input: null });
+    const writes: string[] = [];
+    const write = h.output.write.bind(h.output);
+    h.output.write = ((chunk: string, callback?: () => void) => {
+      writes.push(chunk);
+      return write(chunk, callback);
+    }) as typeof h.output.write;
+    const sends = [h.api.send(['a1', 'a2']), h.api.send(['b1']), h.api.send(['c1'])];
+    expect(await Promise.all(sends)).toEqual([2, 1, 1]);
+    expect(writes).toEqual(['a1\na2\nb1\nc1\n']);
+    expect(await h.api.send(['d1'])).toBe(1);
+    await h.api.idle();
+    expect(writes).toEqual(['a1\na2\nb1\nc1\n', 'd1\n']);
+  });
+
   it('bounds the wait for an ack that never comes, logs it, and discards the late ack', async () => {
     const h = harness({ ackTimeoutMs: 50 });
     expect(await h.api.send(['announce a'])).toBe(1);

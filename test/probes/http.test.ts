@@ -36,6 +36,7 @@ function check(url: string, extra: Partial<HttpCheck> = {}): HttpCheck {
     expectStatus: [],
     tlsVerify: true,
     followRedirects: false,
+    keepAlive: false,
     ...extra,
   };
 }
@@ -106,6 +107,56 @@ describe('http probe: request', () => {
     await probe(spec);
     await probe(spec);
     expect(server.accepted()).toBe(2);
+    expect(await waitFor(() => server.open() === 0)).toBe(true);
+  });
+
+  it('keeps one connection between checks with keepAlive, reading each body to its end', async () => {
+    const server = await startHttpServer((request, response) =>
+      response.end(request.method === 'HEAD' ? undefined : 'x'.repeat(10_000)),
+    );
+    running.push(server);
+    const healthy = httpProbe(check(server.origin, { keepAlive: true }), 5000);
+    // Listeners piling up on the kept socket would trip Node's leak warning after ten checks.
+    const warnings: string[] = [];
+    const onWarning = (warning: Error): number => warnings.push(warning.name);
+    process.on('warning', onWarning);
+    try {
+      for (let i = 0; i < 20; i++) {
+        expect((await healthy(new AbortController().signal)).ok).toBe(true);
+      }
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings).toEqual([]);
+    expect(server.accepted()).toBe(1);
+    expect(server.open()).toBe(1);
+  });
+
+  it('retries once on a fresh connection when the server closed the kept one', async () => {
+    // Answers the first request of each connection and hangs up on the second, as a server does
+    // that closed an idle connection just as the client sent on it.
+    const server = await startTcpServer((socket) => {
+      let requests = 0;
+      socket.on('data', (chunk) => {
+        if (!chunk.includes('\r\n\r\n')) return;
+        requests++;
+        if (requests === 1) socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
+        else socket.destroy();
+      });
+    });
+    running.push(server);
+    const kept = httpProbe(check(`http://127.0.0.1:${server.port}/`, { keepAlive: true }), 5000);
+    expect((await kept(new AbortController().signal)).ok).toBe(true);
+    expect(await kept(new AbortController().signal)).toMatchObject({ ok: true });
+    expect(server.accepted()).toBe(2);
+  });
+
+  it('does not keep a connection whose body it stopped reading', async () => {
+    const server = await startHttpServer((_request, response) => endless(response, 'x'));
+    running.push(server);
+    const kept = httpProbe(check(server.origin, { keepAlive: true }), 5000);
+    expect((await kept(new AbortController().signal)).ok).toBe(true);
     expect(await waitFor(() => server.open() === 0)).toBe(true);
   });
 

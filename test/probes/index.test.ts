@@ -53,6 +53,7 @@ describe('checkName', () => {
         expectStatus: [],
         tlsVerify: true,
         followRedirects: false,
+        keepAlive: false,
       },
       {
         kind: 'dns',
