@@ -567,7 +567,7 @@ function report(results) {
     out.push('|---|---:|---:|---:|---:|---|---:|---|');
     for (const l of results.latency) {
       out.push(
-        `| ${l.label} | ${l.trials} | ${fmt(l.medianMs, 0)} | ${fmt(l.minMs, 0)} | ${fmt(l.maxMs, 0)} | ${l.samplesMs.join(', ')} |`,
+        `| ${l.label} | ${l.trials} | ${fmt(l.medianMs, 0)} | ${fmt(l.minMs, 0)} | ${fmt(l.maxMs, 0)} | ${l.samplesMs.join(', ')} | ${fmt(l.reactionMedianMs)} | ${l.reactionsMs.join(', ')} |`,
       );
     }
   }

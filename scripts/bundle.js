@@ -2,10 +2,14 @@
 // bin/bgp-healthcheck runs. One file per lazily loaded part (metrics, control, YAML loader, ...):
 // a process reads and keeps far less code than it does with hundreds of separate modules.
 import { build } from 'esbuild';
+import { rmSync } from 'node:fs';
 import process from 'node:process';
 import { fileURLToPath, URL } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+
+// Chunk names carry a hash: a stale one would linger next to its successor.
+rmSync(`${root}dist/bundle`, { recursive: true, force: true });
 
 await build({
   absWorkingDir: root,

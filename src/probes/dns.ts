@@ -2,7 +2,7 @@
 import { randomInt } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import { connect, isIP } from 'node:net';
-import * as dnsPacket from 'dns-packet';
+import type * as dnsPacket from 'dns-packet';
 import ipaddr from 'ipaddr.js';
 import type { Probe } from '../core/probe.js';
 import type { DnsCheck } from '../core/service.js';
@@ -19,6 +19,11 @@ const ADDRESS_TYPES = new Set(['A', 'AAAA']);
 const NAME_TYPES = new Set(['CNAME', 'DNAME', 'NS', 'PTR']);
 
 type Reply = { readonly packet: dnsPacket.DecodedPacket } | { readonly failed: Outcome };
+type Codec = typeof dnsPacket;
+
+let codec: Promise<Codec> | undefined;
+/** The packet codec, loaded by the first DNS check: a process without one never reads it. */
+const loadCodec = (): Promise<Codec> => (codec ??= import('dns-packet'));
 
 /**
  * Healthy when `server` answers `name`/`type` with `expectRcode` (default NOERROR) and, with
@@ -41,19 +46,20 @@ async function run(spec: DnsCheck, signal: AbortSignal): Promise<Outcome> {
   }
   const name = spec.name.replace(/\.$/, '');
   const id = randomInt(0, 0x10000);
+  const packets = await loadCodec();
   const query: dnsPacket.Packet = {
     type: 'query',
     id,
-    flags: dnsPacket.RECURSION_DESIRED,
+    flags: packets.RECURSION_DESIRED,
     questions: [{ type: type as DnsType, name, class: 'IN' }],
   };
   const target = { server: spec.server, port: spec.port || DEFAULT_DNS_PORT };
   const expectation = { id, name, type };
 
-  let reply = await overUdp(target, dnsPacket.encode(query), expectation, signal);
+  let reply = await overUdp(target, packets.encode(query), expectation, packets, signal);
   let transport = 'UDP';
   if ('packet' in reply && reply.packet.flag_tc) {
-    reply = await overTcp(target, dnsPacket.streamEncode(query), expectation, signal);
+    reply = await overTcp(target, packets.streamEncode(query), expectation, packets, signal);
     transport = 'TCP';
   }
   if ('failed' in reply) return reply.failed;
@@ -157,6 +163,7 @@ function overUdp(
   target: Target,
   query: Buffer,
   expected: Expectation,
+  packets: Codec,
   signal: AbortSignal,
 ): Promise<Reply> {
   return new Promise((resolve) => {
@@ -183,7 +190,7 @@ function overUdp(
     socket.on('message', (message) => {
       let packet: dnsPacket.DecodedPacket;
       try {
-        packet = dnsPacket.decode(message);
+        packet = packets.decode(message);
       } catch (error) {
         finish({
           failed: { ok: false, reason: 'invalid DNS response', detail: errorMessage(error) },
@@ -203,6 +210,7 @@ function overTcp(
   target: Target,
   framedQuery: Buffer,
   expected: Expectation,
+  packets: Codec,
   signal: AbortSignal,
 ): Promise<Reply> {
   return new Promise((resolve) => {
@@ -233,7 +241,7 @@ function overTcp(
         received = received.subarray(2 + length);
         let packet: dnsPacket.DecodedPacket;
         try {
-          packet = dnsPacket.decode(message);
+          packet = packets.decode(message);
         } catch (error) {
           fail('invalid DNS response over TCP', errorMessage(error));
           return;
