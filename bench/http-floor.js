@@ -8,6 +8,7 @@ import * as http from 'node:http';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import process from 'node:process';
+import { setTimeout } from 'node:timers';
 import { fileURLToPath, URL } from 'node:url';
 import { readCpu } from './proc.js';
 
