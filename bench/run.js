@@ -253,14 +253,17 @@ function ourConfig(count, checkFor, timing) {
   return file;
 }
 
-/** The node flags of the bin's `#!/usr/bin/env -S node FLAGS` line: ours runs as ExaBGP starts it. */
-const BIN_FLAGS =
-  (/^#!\S*env -S node(.*)$/m.exec(readFileSync(BIN, 'utf8').split('\n')[0]) ?? [])[1]
-    ?.split(' ')
-    .filter(Boolean) ?? [];
+/**
+ * The node flags ours runs with: those of the bin's `#!/usr/bin/env -S node FLAGS` line, so it runs
+ * as ExaBGP starts it, then --node-flags.
+ */
+const OUR_NODE_FLAGS = [
+  ...(/^#!\S*env -S node(.*)/.exec(readFileSync(BIN, 'utf8'))?.[1] ?? '').split(' '),
+  ...opts['node-flags'].split(' '),
+].filter(Boolean);
 
 function startOurs(configFile) {
-  const nodeArgs = [...BIN_FLAGS, ...opts['node-flags'].split(' ').filter(Boolean)];
+  const nodeArgs = [...OUR_NODE_FLAGS];
   if (opts['cpu-prof']) nodeArgs.push('--cpu-prof', '--cpu-prof-dir', opts['cpu-prof']);
   const child = track(
     spawn(process.execPath, [...nodeArgs, BIN, '--config', configFile, '--no-ack', '--no-syslog'], {
@@ -334,22 +337,17 @@ async function measure(label, group, count, targets, probe) {
     group,
   );
   const readyS = (performance.now() - started) / 1000;
+  const snapshot = async () => ({
+    cpu: cpuOf(group),
+    lines: group.lines,
+    up: group.upLines,
+    server: await targets.stats(),
+    at: performance.now(),
+  });
   await sleep(warmupS * 1000);
-  const before = {
-    cpu: cpuOf(group),
-    lines: group.lines,
-    up: group.upLines,
-    server: await targets.stats(),
-    at: performance.now(),
-  };
+  const before = await snapshot();
   await sleep(durationS * 1000);
-  const after = {
-    cpu: cpuOf(group),
-    lines: group.lines,
-    up: group.upLines,
-    server: await targets.stats(),
-    at: performance.now(),
-  };
+  const after = await snapshot();
   const wallS = (after.at - before.at) / 1000;
   const memory = memoryOf(group);
   const probes = probe === 'tcp' ? 'tcpConnections' : 'requests';
@@ -392,9 +390,11 @@ async function runOurs(targets, count, probe) {
       check:
         probe === 'tcp'
           ? { type: 'tcp', host: '127.0.0.1', port: targets.ports.tcp }
-          : probe === KEEP_ALIVE
-            ? { type: 'http', url: httpUrl(targets, i), 'keep-alive': true }
-            : { type: 'http', url: httpUrl(targets, i) },
+          : {
+              type: 'http',
+              url: httpUrl(targets, i),
+              ...(probe === KEEP_ALIVE ? { 'keep-alive': true } : {}),
+            },
     }),
     { interval: 1 },
   );
@@ -530,8 +530,9 @@ function report(results) {
   out.push(
     `Each run: every service announced once, ${warmupS} s warm-up, ${durationS} s measured; interval 1 s, no debounce (every interval re-announces).`,
   );
-  const flags = [...BIN_FLAGS, ...opts['node-flags'].split(' ').filter(Boolean)].join(' ');
-  if (flags) out.push(`Ours ran as \`node ${flags} bin/bgp-healthcheck\`.`);
+  if (OUR_NODE_FLAGS.length > 0) {
+    out.push(`Ours ran as \`node ${OUR_NODE_FLAGS.join(' ')} bin/bgp-healthcheck\`.`);
+  }
   out.push('');
   out.push(
     '| checker | probe | services | processes | CPU s | user / system / children s | % of one core | CPU ms per check | peak RSS MB (sum) | RSS MB at end | checks/s | new connections/s | lines/s | up lines |',

@@ -251,7 +251,7 @@ function exchange(
       const status = response.statusCode ?? 0;
       const location = response.headers.location;
       const read = wantBody(status);
-      // Without an agent the connection closes anyway; with one, the body is read to its end first.
+      // Without keep-alive the connection closes anyway; with it, the body is read to its end first.
       if (!read && !keep) {
         finish({ status, location });
         return;
