@@ -1,7 +1,9 @@
 // The healthcheck process: options in, services prepared (addresses, privileges), loops run until a stop.
 import { existsSync, fstatSync, readFileSync, writeFileSync } from 'node:fs';
 import { deaggregate, prefixSize, type IpPrefix } from '../core/ip.js';
+import type { ListenAddress } from '../core/listen-address.js';
 import type { Logger } from '../core/logger.js';
+import { medsOutOfRange } from '../core/route.js';
 import type { Service } from '../core/service.js';
 import { MAX_DEAGGREGATED } from '../config/defaults.js';
 import { ConfigError, formatIssue, type ConfigIssue } from '../config/errors.js';
@@ -21,7 +23,6 @@ import { helpText } from './help.js';
 import { loadServicesFile } from './services-file.js';
 import { VERSION } from './version.js';
 
-const MAX_UINT32 = 0xffffffff;
 const ORPHAN_POLL_MS = 1000;
 /** Checks running at once across every service, so a thousand services do not open a thousand sockets together. */
 const DEFAULT_MAX_CONCURRENT_CHECKS = 64;
@@ -66,17 +67,14 @@ export function finalPrefixes(service: Service, resolved: readonly IpPrefix[]): 
       ((service.addresses.startIp % prefixes.length) + prefixes.length) % prefixes.length;
     prefixes = [...prefixes.slice(shift), ...prefixes.slice(0, shift)];
   }
-  const { metrics, increase } = service.routes;
-  for (const [state, first] of Object.entries(metrics)) {
-    const last = first + (prefixes.length - 1) * increase;
-    if (last < 0 || last > MAX_UINT32) {
-      throw new ConfigError([
-        {
-          path: `--${state.toLowerCase()}-metric`,
-          message: `with --increase ${increase} over ${prefixes.length} prefixes the metric reaches ${last}, outside 0 to ${MAX_UINT32}`,
-        },
-      ]);
-    }
+  const outOfRange = medsOutOfRange(service.routes, prefixes.length);
+  if (outOfRange.length > 0) {
+    throw new ConfigError(
+      outOfRange.map(({ state, message }) => ({
+        path: `--${state.toLowerCase()}-metric`,
+        message,
+      })),
+    );
   }
   return prefixes;
 }
@@ -93,7 +91,7 @@ async function prepareService(service: Service, log: Logger): Promise<ReadyServi
 interface LoadedConfig {
   readonly options: HealthcheckOptions;
   readonly services: Service[];
-  readonly metricsListen: string | null;
+  readonly metricsListen: ListenAddress | null;
   readonly ctlSocket: string | null;
   readonly maxConcurrentChecks: number;
 }
@@ -121,15 +119,10 @@ async function loadConfig(
     );
   }
   const file = await loadServicesFile(options.servicesFile);
-  const listen = file.metrics?.listen;
   return {
     options,
     services: file.services,
-    metricsListen:
-      options.metricsListen ??
-      (listen
-        ? `${listen.host.family === 6 ? `[${listen.host.text}]` : listen.host.text}:${listen.port}`
-        : null),
+    metricsListen: options.metricsListen ?? file.metrics?.listen ?? null,
     ctlSocket: options.ctlSocket ?? file.control?.socket ?? null,
     maxConcurrentChecks: file.maxConcurrentChecks ?? DEFAULT_MAX_CONCURRENT_CHECKS,
   };

@@ -66,14 +66,16 @@ function matchLong(text: string, origin: Origin): Match {
   const exact = byLong.get(name);
   if (exact) return { spec: exact, spelling: name, explicit };
   const candidates = [...byLong.keys()].filter((l) => l.startsWith(name));
-  const specs = new Set(candidates.map((c) => byLong.get(c)));
-  if (specs.size === 1 && candidates[0]) {
-    return { spec: byLong.get(candidates[0])!, spelling: candidates[0], explicit };
+  if (candidates.length === 0) throw new ArgvError(`unrecognized option: ${name}`, origin);
+  // A prefix that names one option of 4.2 keeps meaning it, whatever options were added since:
+  // an operator's existing command line (`--deb`, `--a 65001`) must not break.
+  const reference = candidates.filter((l) => !byLong.get(l)!.addedIn);
+  for (const among of [candidates, reference]) {
+    if (new Set(among.map((l) => byLong.get(l))).size === 1) {
+      return { spec: byLong.get(among[0]!)!, spelling: among[0]!, explicit };
+    }
   }
-  if (specs.size > 1) {
-    throw new ArgvError(`ambiguous option: ${name} could match ${candidates.join(', ')}`, origin);
-  }
-  throw new ArgvError(`unrecognized option: ${name}`, origin);
+  throw new ArgvError(`ambiguous option: ${name} could match ${candidates.join(', ')}`, origin);
 }
 
 function matchShort(text: string, origin: Origin): Match {

@@ -8,6 +8,8 @@ import {
 import { InvalidValueError } from '../core/errors.js';
 import type { AnnouncedState } from '../core/health.js';
 import { parseIpAddress, parseIpPrefix, type IpPrefix } from '../core/ip.js';
+import { parseListenAddress, type ListenAddress } from '../core/listen-address.js';
+import { parseSocketPath } from '../core/socket-path.js';
 import type { ApiForm } from '../core/encoder.js';
 import type { NextHop, RoutePolicy } from '../core/route.js';
 import type { CheckSpec, Service } from '../core/service.js';
@@ -68,7 +70,7 @@ export interface HealthcheckOptions {
   /** Seconds to wait for one ack from ExaBGP. */
   readonly ackTimeout: number;
   /** Where to serve metrics and the status page (`--metrics-listen`). */
-  readonly metricsListen: string | null;
+  readonly metricsListen: ListenAddress | null;
   /** The control socket: a path, '' for the default path, null when off. */
   readonly ctlSocket: string | null;
   readonly maintenanceFile: string | null;
@@ -205,6 +207,12 @@ function facility(text: string): string {
     );
   }
   return f;
+}
+
+/** A control socket path that can be bound, or '' for the default path. */
+function socketPath(text: string): string {
+  if (text !== '') parseSocketPath(text, process.cwd());
+  return text;
 }
 
 function apiForm(text: string): ApiForm {
@@ -360,8 +368,8 @@ export function parseHealthcheckArgs(
     group: r.value('group', safeText('a group name')) ?? null,
     apiForm: r.value('apiVersion', apiForm) ?? 4,
     ackTimeout: r.value('ackTimeout', seconds) ?? 10,
-    metricsListen: r.value('metricsListen', safeText('an address')) ?? null,
-    ctlSocket: r.value('ctlSocket', safeText('a socket path')) ?? null,
+    metricsListen: r.value('metricsListen', parseListenAddress) ?? null,
+    ctlSocket: r.value('ctlSocket', socketPath) ?? null,
     maintenanceFile: r.value('maintenanceFile', safeText('a file name')) ?? null,
     drainTime: r.value('drainTime', seconds) ?? 0,
     serviceOptionsGiven: [

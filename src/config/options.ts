@@ -16,6 +16,8 @@ export interface OptionSpec {
   readonly group: string;
   /** Options of one exclusive group may not be combined. */
   readonly exclusive?: string;
+  /** Where an option not in ExaBGP 4.2's healthcheck comes from; absent for the 4.2 options. */
+  readonly addedIn?: 'exabgp-5' | 'bgp-healthcheck';
 }
 
 const G_GENERAL = 'general';
@@ -222,6 +224,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     metavar: 'IP%IFNAME',
     help: 'bind this IP address or network (CIDR) to the given interface (i.e. 192.0.2.1%eth0)',
     group: G_ADVERTISE,
+    addedIn: 'exabgp-5',
   },
   {
     dest: 'localPreference',
@@ -272,6 +275,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     kind: 'flag',
     help: 'the label must equal, not start with, LABEL',
     group: G_ADVERTISE,
+    addedIn: 'exabgp-5',
   },
   {
     dest: 'startIp',
@@ -423,6 +427,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     kind: 'flag',
     help: 'announce only on state changes, instead of every iteration',
     group: G_ADVERTISE,
+    addedIn: 'exabgp-5',
   },
 
   {
@@ -470,6 +475,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     metavar: '4|5',
     help: "ExaBGP API form: 4 writes 'announce route ...', 5 writes 'neighbor * announce route ...' (default 4)",
     group: G_EXTRA,
+    addedIn: 'bgp-healthcheck',
   },
   {
     dest: 'ackTimeout',
@@ -479,6 +485,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     metavar: 'N',
     help: 'wait at most N seconds for ExaBGP to acknowledge a line, then log and go on (default 10)',
     group: G_EXTRA,
+    addedIn: 'bgp-healthcheck',
   },
   {
     dest: 'metricsListen',
@@ -488,6 +495,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     metavar: 'ADDR:PORT',
     help: 'serve Prometheus metrics (/metrics), status JSON (/status) and the status page (/) on ADDR:PORT, e.g. 127.0.0.1:9101',
     group: G_EXTRA,
+    addedIn: 'bgp-healthcheck',
   },
   {
     dest: 'ctlSocket',
@@ -498,6 +506,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     metavar: 'PATH',
     help: "accept 'bgp-healthcheck ctl' requests on this unix socket (alone: $RUNTIME_DIRECTORY/NAME.sock or /run/bgp-healthcheck/NAME.sock)",
     group: G_EXTRA,
+    addedIn: 'bgp-healthcheck',
   },
   {
     dest: 'maintenanceFile',
@@ -507,6 +516,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     metavar: 'FILE',
     help: 'keep maintenance set over the control socket in FILE, so it survives a restart (default: $STATE_DIRECTORY/NAME.maintenance.json or /var/lib/bgp-healthcheck/NAME.maintenance.json)',
     group: G_EXTRA,
+    addedIn: 'bgp-healthcheck',
   },
   {
     dest: 'drainTime',
@@ -516,6 +526,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     metavar: 'N',
     help: 'on SIGTERM or ctl drain, announce the disabled attributes for N seconds before withdrawing (default 0: withdraw at once)',
     group: G_EXTRA,
+    addedIn: 'bgp-healthcheck',
   },
   {
     dest: 'logStderr',
@@ -524,5 +535,6 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     kind: 'flag',
     help: 'log to stderr even when it is not a terminal (stdout stays the API channel)',
     group: G_EXTRA,
+    addedIn: 'bgp-healthcheck',
   },
 ];

@@ -9,6 +9,8 @@ import {
 } from '../core/attributes.js';
 import { InvalidValueError } from '../core/errors.js';
 import { parseIpAddress, parseIpPrefix } from '../core/ip.js';
+import { parseListenAddress } from '../core/listen-address.js';
+import { parseSocketPath } from '../core/socket-path.js';
 import type { NextHop } from '../core/route.js';
 import type { CheckPolicy } from '../core/service.js';
 
@@ -340,16 +342,14 @@ export const serviceSchema = z
   })
   .meta({ description: 'One health-checked service and the routes it announces.' });
 
-const listen = z.string().transform(
+const listen = z.string().transform(parsedWith(parseListenAddress)).meta({
+  description: 'IPV4:PORT, [IPV6]:PORT, or :PORT for 127.0.0.1; port 0 picks a free port.',
+});
+
+const socketPath = oneLine('a socket path').transform(
   parsedWith((text) => {
-    const match = /^(?:\[([0-9A-Fa-f:.]+)\]|([0-9.]+)):(\d{1,5})$/.exec(text);
-    const port = Number(match?.[3]);
-    if (!match || port < 1 || port > 65535) {
-      throw new InvalidValueError(
-        `'${text}' is not ADDRESS:PORT (such as 127.0.0.1:9101 or [::1]:9101)`,
-      );
-    }
-    return { host: parseIpAddress(match[1] ?? match[2]!), port };
+    parseSocketPath(text, process.cwd());
+    return text;
   }),
 );
 
@@ -364,7 +364,7 @@ export const topLevelFields = {
     .optional()
     .meta({ description: 'Prometheus metrics and the status page, on ADDRESS:PORT.' }),
   control: z
-    .strictObject({ socket: oneLine('a socket path') })
+    .strictObject({ socket: socketPath })
     .optional()
     .meta({ description: 'The control socket (ctl) path.' }),
   'max-concurrent-checks': integer(1, 100_000).optional(),

@@ -1,8 +1,9 @@
 // Loads the YAML multi-service config into Services, every problem reported with its path and line.
 import { isMap, isNode, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
-import type { IpAddress } from '../core/ip.js';
 import { parseIpPrefix, prefixSize } from '../core/ip.js';
+import type { ListenAddress } from '../core/listen-address.js';
+import { medsOutOfRange } from '../core/route.js';
 import type { CheckSpec, Service, Timing } from '../core/service.js';
 import { InvalidValueError } from '../core/errors.js';
 import { DEFAULT_INCREASE, DEFAULT_METRICS, DEFAULT_TIMING, MAX_DEAGGREGATED } from './defaults.js';
@@ -22,7 +23,7 @@ export type { ConfigIssue };
 export interface YamlConfig {
   readonly services: Service[];
   /** Where to serve metrics and the status page, when configured. */
-  readonly metrics?: { readonly listen: { readonly host: IpAddress; readonly port: number } };
+  readonly metrics?: { readonly listen: ListenAddress };
   readonly control?: { readonly socket: string };
   readonly maxConcurrentChecks?: number;
 }
@@ -32,7 +33,6 @@ export type LoadResult = { ok: true; config: YamlConfig } | { ok: false; issues:
 type PathItem = string | number;
 
 const MAX_ALIASES = 100;
-const MAX_UINT32 = 0xffffffff;
 
 const topSchema = z.strictObject({
   services: z.array(z.unknown(), { error: 'expected a list of services' }).min(1, {
@@ -359,17 +359,8 @@ function serviceProblems(
       );
     }
   }
-  const { metrics, increase } = service.routes;
-  for (const [state, first] of Object.entries(metrics)) {
-    const last = BigInt(first) + (count > 0n ? count - 1n : 0n) * BigInt(increase);
-    if (last < 0n || last > BigInt(MAX_UINT32)) {
-      issues.push(
-        locator.issue(
-          at('routes', 'increase'),
-          `with increase ${increase} over ${count} prefixes the ${state} metric reaches ${last}, outside 0 to ${MAX_UINT32}`,
-        ),
-      );
-    }
+  for (const { message } of medsOutOfRange(service.routes, count)) {
+    issues.push(locator.issue(at('routes', 'increase'), message));
   }
   const policy = service.policy;
   if (policy.kind !== 'all' && service.checks.length === 0) {

@@ -2,7 +2,9 @@
 import { chmod, lstat, mkdir, mkdtemp, rename, rmdir, unlink } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
+import { InvalidValueError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
+import { BIND_DIRECTORY_PREFIX, BIND_SOCKET_NAME, parseSocketPath } from '../core/socket-path.js';
 import type { ControlTarget } from '../runtime/control.js';
 import {
   MAX_REQUEST_BYTES,
@@ -16,8 +18,6 @@ export const DEFAULT_RUNTIME_DIRECTORY = '/run/bgp-healthcheck';
 /** A client that sends no complete request for this long is disconnected. */
 export const DEFAULT_IDLE_TIMEOUT_MS = 5_000;
 const MAX_CONNECTIONS = 64;
-/** Linux's sun_path holds 108 bytes including the terminating NUL. */
-const MAX_SOCKET_PATH_BYTES = 107;
 
 export class ControlServerError extends Error {
   override readonly name = 'ControlServerError';
@@ -244,19 +244,16 @@ function serveConnection(
 
 /** Starts the control server on `path`; rejects with a ControlServerError when the path is taken. */
 export async function startControlServer(opts: ControlServerOptions): Promise<ControlServer> {
-  const socketPath = path.resolve(opts.path);
+  let socketPath: string;
+  try {
+    socketPath = parseSocketPath(opts.path, process.cwd());
+  } catch (error) {
+    if (error instanceof InvalidValueError) throw new ControlServerError(error.message);
+    throw error;
+  }
   const { target, log } = opts;
   const idleTimeoutMs = opts.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
   const directory = path.dirname(socketPath);
-
-  // The socket is bound in a private temporary directory and moved into place, so it is never
-  // reachable with a mode the umask chose.
-  const tempLength = Buffer.byteLength(path.join(directory, '.ctl-XXXXXX', 'control.sock'));
-  if (Buffer.byteLength(socketPath) > MAX_SOCKET_PATH_BYTES || tempLength > MAX_SOCKET_PATH_BYTES) {
-    throw new ControlServerError(
-      `control socket path too long (unix sockets allow about 100 bytes): ${socketPath}`,
-    );
-  }
   await mkdir(directory, { recursive: true, mode: 0o755 }).catch((error: unknown) => {
     throw new ControlServerError(
       `cannot create directory ${directory} for the control socket: ${errnoOf(error)}`,
@@ -275,13 +272,14 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
 
   let privateDir: string;
   try {
-    privateDir = await mkdtemp(path.join(directory, '.ctl-'));
+    // Bound in a private directory and moved into place: never reachable with a mode the umask chose.
+    privateDir = await mkdtemp(path.join(directory, BIND_DIRECTORY_PREFIX));
   } catch (error) {
     throw new ControlServerError(
       `cannot create the control socket in ${directory}: ${errnoOf(error)}`,
     );
   }
-  const tempSocket = path.join(privateDir, 'control.sock');
+  const tempSocket = path.join(privateDir, BIND_SOCKET_NAME);
   let inode: number;
   try {
     await listen(server, tempSocket);

@@ -51,3 +51,36 @@ export interface WithdrawCommand {
 }
 
 export type RouteCommand = AnnounceCommand | WithdrawCommand;
+
+/** The largest MED: the attribute holds 32 bits. */
+export const MAX_MED = 0xffffffff;
+
+/** A state whose MED leaves 0 to MAX_MED on the last prefix, and what it would reach. */
+export interface MedOutOfRange {
+  readonly state: AnnouncedState;
+  readonly last: bigint;
+  readonly message: string;
+}
+
+/**
+ * The states whose MED, starting at the state's metric and growing by `increase` for each of
+ * `count` prefixes, would leave 0 to MAX_MED; empty when every MED fits.
+ */
+export function medsOutOfRange(
+  policy: Pick<RoutePolicy, 'metrics' | 'increase'>,
+  count: number | bigint,
+): MedOutOfRange[] {
+  const steps = BigInt(count) > 0n ? BigInt(count) - 1n : 0n;
+  const problems: MedOutOfRange[] = [];
+  for (const [state, first] of Object.entries(policy.metrics) as [AnnouncedState, number][]) {
+    const last = BigInt(first) + steps * BigInt(policy.increase);
+    if (last < 0n || last > BigInt(MAX_MED)) {
+      problems.push({
+        state,
+        last,
+        message: `with increase ${policy.increase} over ${count} prefixes the ${state} metric reaches ${last}, outside 0 to ${MAX_MED}`,
+      });
+    }
+  }
+  return problems;
+}

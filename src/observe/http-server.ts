@@ -1,46 +1,19 @@
 // The metrics and status listener: GET /metrics, /status (JSON) and / (HTML), hardened against slow and bad clients.
 import http from 'node:http';
-import { isIP, type AddressInfo } from 'node:net';
-import { InvalidValueError } from '../core/errors.js';
+import type { AddressInfo } from 'node:net';
+import {
+  formatListenAddress,
+  parseListenAddress,
+  type ListenAddress,
+} from '../core/listen-address.js';
 import type { Logger } from '../core/logger.js';
 import type { ProcessStatus } from '../runtime/control.js';
 import type { Metrics } from './metrics.js';
 import { STATUS_PAGE_CSP, renderStatusPage } from './status-page.js';
 
-export interface ListenAddress {
-  readonly host: string;
-  readonly port: number;
-}
-
-export const DEFAULT_LISTEN_HOST = '127.0.0.1';
-
-/**
- * `HOST:PORT`, `[IPV6]:PORT`, or `:PORT` (which means 127.0.0.1: listening on every interface must
- * be asked for with 0.0.0.0 or [::]). Port 0 picks a free port.
- */
-export function parseListenAddress(text: string): ListenAddress {
-  const expected = `expected HOST:PORT, [IPV6]:PORT or :PORT with an IP address and a port 0-65535, got "${text}"`;
-  const match = /^(?:\[([^\]]*)\]|([^:[\]]*)):(\d{1,5})$/.exec(text);
-  if (!match) throw new InvalidValueError(expected);
-  const [, bracketed, plain, portText = ''] = match;
-  const port = Number(portText);
-  if (port > 65535) throw new InvalidValueError(expected);
-  if (bracketed !== undefined) {
-    if (isIP(bracketed) !== 6) throw new InvalidValueError(expected);
-    return { host: bracketed, port };
-  }
-  if (plain === undefined || plain === '') return { host: DEFAULT_LISTEN_HOST, port };
-  if (isIP(plain) !== 4) throw new InvalidValueError(expected);
-  return { host: plain, port };
-}
-
-/** `host:port` as a person writes it, brackets around IPv6. */
-export const formatListenAddress = ({ host, port }: ListenAddress): string =>
-  `${host.includes(':') ? `[${host}]` : host}:${port}`;
-
 export interface ObserveServerOptions {
-  /** See `parseListenAddress`. */
-  readonly listen: string;
+  /** Parsed, or text for `parseListenAddress`. */
+  readonly listen: ListenAddress | string;
   readonly metrics: Metrics;
   readonly status: () => ProcessStatus;
   readonly log: Logger;
@@ -148,7 +121,8 @@ function handle(
 
 /** Starts listening; rejects with an `ObserveListenError` (or `InvalidValueError` for a bad address). */
 export async function startObserveServer(options: ObserveServerOptions): Promise<ObserveServer> {
-  const wanted = parseListenAddress(options.listen);
+  const wanted =
+    typeof options.listen === 'string' ? parseListenAddress(options.listen) : options.listen;
   const headersTimeout = options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS;
   const server = http.createServer(
     {

@@ -58,12 +58,43 @@ describe('tokenize: long options', () => {
     ['--co', '--config, --command'],
     ['--no', '--no-syslog, --no-ack'],
     ['--up', '--up-metric, --up-as-path'],
-    // Unambiguous in 4.2; --debounce (5.x) makes it ambiguous, as in 5.x.
-    ['--deb', '--debug, --debounce'],
-  ])('refuses the ambiguous prefix %s', (prefix, some) => {
+    ['--de', '--debug, --deaggregate-networks'],
+    ['--d', '--debug, --disable, --deaggregate-networks, --dynamic-ip-setup, --down-metric'],
+    ['--i', '--interval, --ip, --increase'],
+  ])('refuses the ambiguous prefix %s, naming the candidates', (prefix, some) => {
     const message = failure(prefix, '0');
     expect(message).toMatch(new RegExp(`^ambiguous option: ${prefix} could match`));
     for (const name of some.split(', ')) expect(message).toContain(name);
+  });
+
+  // The reference has none of the added options, so these prefixes name one 4.2 option there.
+  it.each([
+    [['--deb'], 'debug', null],
+    [['--a', '65000 65001'], 'asPath', '65000 65001'],
+    [['--a=65000'], 'asPath', '65000'],
+    [['--lab', 'web'], 'label', 'web'],
+  ])('reads %j as in 4.2, though options added since share the prefix', (argv, dest, value) => {
+    expect(pairs(...argv)).toEqual([[dest, value]]);
+  });
+
+  it('reads 4.2 prefixes the same way in a config file', () => {
+    const occurrences = tokenize(configFileTokens('deb\na = 65000', 'hc.conf'));
+    expect(occurrences.map((o) => [o.spec.dest, o.value])).toEqual([
+      ['debug', null],
+      ['asPath', '65000'],
+    ]);
+  });
+
+  it('reads a prefix of an added option alone, and refuses one shared by added options only', () => {
+    expect(pairs('--debo', '--ac', '2', '--label-e')).toEqual([
+      ['debounce', null],
+      ['ackTimeout', '2'],
+      ['labelExactMatch', null],
+    ]);
+    // Unrecognized by the reference, which has neither.
+    expect(failure('--m', 'x')).toBe(
+      'ambiguous option: --m could match --metrics-listen, --maintenance-file',
+    );
   });
 
   it('refuses unknown options and stray arguments', () => {

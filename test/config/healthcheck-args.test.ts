@@ -225,6 +225,40 @@ describe('the command line', () => {
     expect(o.apiForm).toBe(5);
   });
 
+  it('reads the listen address and the control socket of the additions', () => {
+    expect(parse(['--metrics-listen', '[::1]:9101']).metricsListen).toEqual({
+      host: '::1',
+      port: 9101,
+    });
+    expect(parse(['--metrics-l=:9101']).metricsListen).toEqual({ host: '127.0.0.1', port: 9101 });
+    expect(parse([]).metricsListen).toBeNull();
+    expect(parse(['--ctl-socket', '/run/bgp-healthcheck/web.sock']).ctlSocket).toBe(
+      '/run/bgp-healthcheck/web.sock',
+    );
+    expect(parse(['--ctl-socket']).ctlSocket).toBe('');
+  });
+
+  it('refuses a listen address or socket path that could not be bound when parsing, not when listening', () => {
+    expect(issues(['--metrics-listen', 'localhost:9101'])).toEqual([
+      {
+        path: '--metrics-listen',
+        message:
+          'expected HOST:PORT, [IPV6]:PORT or :PORT with an IP address and a port 0-65535, got "localhost:9101"',
+      },
+    ]);
+    const [issue] = issues(['--ctl-socket', `/run/${'x'.repeat(100)}.sock`]);
+    expect(issue).toMatchObject({ path: '--ctl-socket' });
+    expect(issue!.message).toMatch(/^control socket path too long/);
+  });
+
+  it('names the file and line of a bad listen address in a config file', () => {
+    const found = issues(
+      ['--config', 'hc.conf'],
+      files({ 'hc.conf': 'name = web\nmetrics-listen = *:9101\n' }),
+    );
+    expect(found).toMatchObject([{ path: '--metrics-listen', file: 'hc.conf', line: 2 }]);
+  });
+
   it('reads the help flag', () => {
     expect(parse(['-h']).help).toBe(true);
     expect(parse(['--help']).help).toBe(true);
@@ -253,6 +287,10 @@ describe('bad values', () => {
     [['--path-id', '-1'], '--path-id'],
     [['-sF', 'local9'], '--syslog-facility'],
     [['--api-version', '6'], '--api-version'],
+    [['--metrics-listen', 'localhost:9101'], '--metrics-listen'],
+    [['--metrics-listen', '127.0.0.1:65536'], '--metrics-listen'],
+    [['--metrics-listen', '9101'], '--metrics-listen'],
+    [['--ctl-socket', `/run/${'x'.repeat(100)}.sock`], '--ctl-socket'],
   ])('refuses %j, naming %s', (argv, option) => {
     const all = issues(argv);
     expect(all.map((i) => i.path)).toContain(option);
@@ -462,6 +500,10 @@ describe('properties', () => {
     disabledExecute: 'true',
     apiVersion: '5',
     ackTimeout: '1',
+    metricsListen: '127.0.0.1:9101',
+    ctlSocket: '/run/bgp-healthcheck/web.sock',
+    maintenanceFile: '/var/lib/bgp-healthcheck/web.maintenance.json',
+    drainTime: '30',
   };
   const valued = OPTION_SPECS.filter((s) => s.kind !== 'flag');
 

@@ -258,7 +258,7 @@ max-concurrent-checks: 8
     expect(result).toMatchObject({
       ok: true,
       config: {
-        metrics: { listen: { host: { text: '::1' }, port: 9101 } },
+        metrics: { listen: { host: '::1', port: 9101 } },
         control: { socket: '/run/bgp-healthcheck.sock' },
         maxConcurrentChecks: 8,
       },
@@ -417,6 +417,36 @@ describe('loadYamlConfig rejections', () => {
     );
     expect(found[0]).toMatchObject({ path: 'services[0].routes.increase' });
     expect(found[0]!.message).toContain('UP metric reaches -100');
+  });
+
+  it('rejects a listen address and a socket path as the command line does', () => {
+    const found = issues(
+      loadYamlConfig(
+        `services: [{name: a}]
+metrics: {listen: "localhost:9101"}
+control: {socket: /run/${'x'.repeat(100)}.sock}
+`,
+        'c.yaml',
+      ),
+    );
+    expect(found).toMatchObject([
+      {
+        path: 'metrics.listen',
+        line: 2,
+        message:
+          'expected HOST:PORT, [IPV6]:PORT or :PORT with an IP address and a port 0-65535, got "localhost:9101"',
+      },
+      { path: 'control.socket', line: 3 },
+    ]);
+    expect(found[1]!.message).toMatch(/^control socket path too long/);
+  });
+
+  it('reads a bare port as 127.0.0.1, as the command line does', () => {
+    const result = loadYamlConfig('services: [{name: a}]\nmetrics: {listen: ":9101"}\n', 'c.yaml');
+    expect(result).toMatchObject({
+      ok: true,
+      config: { metrics: { listen: { host: '127.0.0.1', port: 9101 } } },
+    });
   });
 
   it('rejects durations with unknown units or below zero', () => {

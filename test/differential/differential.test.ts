@@ -278,6 +278,29 @@ describe.runIf(enabled)('compared with the reference healthcheck', () => {
     );
   });
 
+  it('reads the 4.2 prefixes --a and --deb as the reference does, though added options share them', async () => {
+    const { ours, reference } = await both({
+      tape: [0, 'term'],
+      args: [...FAST, ...IPS, '--rise', '1', '--a', '65000 65001', '--deb', '--up-m', '7'],
+    });
+    expect(ours.lines).toEqual(reference.lines);
+    expect(ours.lines[0]).toBe(
+      'announce route 198.51.100.10/32 next-hop self med 7 as-path [ 65000 65001 ]',
+    );
+    expect(ours.code).toBe(0);
+  });
+
+  it('refuses a prefix ambiguous in 4.2 as the reference does: exit 2, nothing on stdout', async () => {
+    const { ours, reference } = await both({ tape: [0], args: [...FAST, ...IPS, '--de'] });
+    for (const result of [ours, reference]) {
+      expect(result.code).toBe(2);
+      expect(result.lines).toEqual([]);
+      expect(result.stderr).toMatch(
+        /ambiguous option: --de could match --debug, --deaggregate-networks/,
+      );
+    }
+  });
+
   it('writes the same lines without acks under --no-ack', async () => {
     const { ours, reference } = await both({
       tape: [0, 1, 'term'],

@@ -3,11 +3,9 @@ import { spawnSync } from 'node:child_process';
 import http from 'node:http';
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { InvalidValueError } from '../../src/core/errors.js';
 import { silentLogger } from '../../src/core/logger.js';
 import {
   ObserveListenError,
-  parseListenAddress,
   startObserveServer,
   type ObserveServer,
   type ObserveServerOptions,
@@ -77,31 +75,6 @@ function connect(
     socket.once('error', reject);
   });
 }
-
-describe('parseListenAddress', () => {
-  it('reads IPv4, bracketed IPv6 and a bare port, which means 127.0.0.1', () => {
-    expect(parseListenAddress('127.0.0.1:9101')).toEqual({ host: '127.0.0.1', port: 9101 });
-    expect(parseListenAddress('[::1]:9101')).toEqual({ host: '::1', port: 9101 });
-    expect(parseListenAddress(':9101')).toEqual({ host: '127.0.0.1', port: 9101 });
-    expect(parseListenAddress('0.0.0.0:0')).toEqual({ host: '0.0.0.0', port: 0 });
-  });
-
-  it.each([
-    '',
-    '9101',
-    'localhost:9101',
-    '::1:9101',
-    '[127.0.0.1]:1',
-    '1.2.3.4:65536',
-    '1.2.3:80',
-    '[::1]:',
-    ':x',
-    ':9101\n',
-  ])('rejects %j with an InvalidValueError saying what is expected', (text) => {
-    expect(() => parseListenAddress(text)).toThrow(InvalidValueError);
-    expect(() => parseListenAddress(text)).toThrow(/expected HOST:PORT/);
-  });
-});
 
 describe('observe server', () => {
   it('serves the metrics in the text format with the Prometheus content type', async () => {

@@ -1,0 +1,115 @@
+// The healthcheck process's start: the final prefix list, and bad listen settings refused before any output.
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { EXIT_USAGE, finalPrefixes } from '../../src/cli/run-healthcheck.js';
+import { ConfigError } from '../../src/config/errors.js';
+import { parseHealthcheckArgs } from '../../src/config/healthcheck-args.js';
+import { parseIpPrefix } from '../../src/core/ip.js';
+import { REPO_ROOT, runHealthcheck } from '../support/healthcheck-process.js';
+
+const noFile = (path: string): string => {
+  throw new Error(`no file ${path}`);
+};
+const serviceOf = (...argv: string[]) => parseHealthcheckArgs(argv, noFile).service;
+const prefixes = (...texts: string[]) => texts.map(parseIpPrefix);
+
+function refusal(run: () => unknown): ConfigError {
+  try {
+    run();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return error as ConfigError;
+  }
+  throw new Error('accepted');
+}
+
+describe('finalPrefixes', () => {
+  it('refuses addresses found at start that push a MED out of range, naming each metric option', () => {
+    const service = serviceOf('--increase', '-60', '--disabled-metric', '50');
+    const error = refusal(() =>
+      finalPrefixes(service, prefixes('198.51.100.1', '198.51.100.2', '198.51.100.3')),
+    );
+    expect(error.issues).toEqual([
+      {
+        path: '--up-metric',
+        message:
+          'with increase -60 over 3 prefixes the UP metric reaches -20, outside 0 to 4294967295',
+      },
+      {
+        path: '--disabled-metric',
+        message:
+          'with increase -60 over 3 prefixes the DISABLED metric reaches -70, outside 0 to 4294967295',
+      },
+    ]);
+  });
+
+  it('accepts a MED that reaches 0 or 4294967295 exactly', () => {
+    const down = serviceOf('--up-metric', '2', '--down-metric', '4294967293', '--increase', '1');
+    expect(
+      finalPrefixes(down, prefixes('198.51.100.1', '198.51.100.2', '198.51.100.3')),
+    ).toHaveLength(3);
+    const up = serviceOf('--up-metric', '2', '--increase', '-1', '--down-metric', '2');
+    expect(() =>
+      finalPrefixes(up, prefixes('198.51.100.1', '198.51.100.2', '198.51.100.3')),
+    ).not.toThrow();
+  });
+
+  it('counts the prefixes after deaggregation and rotation', () => {
+    const service = serviceOf(
+      '--deaggregate-networks',
+      '--start-ip',
+      '1',
+      '--up-metric',
+      '4294967293',
+    );
+    const error = refusal(() => finalPrefixes(service, prefixes('198.51.100.16/30')));
+    expect(error.issues[0]!.message).toContain('over 4 prefixes the UP metric reaches 4294967296');
+    const fits = serviceOf('--deaggregate-networks', '--start-ip', '1');
+    expect(finalPrefixes(fits, prefixes('198.51.100.16/30')).map((p) => p.text)).toEqual([
+      '198.51.100.17/32',
+      '198.51.100.18/32',
+      '198.51.100.19/32',
+      '198.51.100.16/32',
+    ]);
+  });
+});
+
+describe('bgp-healthcheck with a bad listen setting', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bhc-listen-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const base = ['--no-syslog', '--no-ip-setup', '--ip', '198.51.100.1', '--interval', '0'];
+
+  async function run(args: string[]) {
+    if (!existsSync(join(REPO_ROOT, 'dist/bundle/main.js')))
+      throw new Error('dist/bundle is missing: run npm run build');
+    return runHealthcheck({ impl: 'ours', args });
+  }
+
+  it.each([
+    [['--metrics-listen', 'localhost:9101'], '--metrics-listen: expected HOST:PORT'],
+    [['--metrics-listen', '127.0.0.1:70000'], '--metrics-listen: expected HOST:PORT'],
+    [
+      ['--ctl-socket', `/run/${'x'.repeat(100)}.sock`],
+      '--ctl-socket: control socket path too long',
+    ],
+  ])('refuses %j with exit status 2 and writes nothing on stdout', async (extra, message) => {
+    const outcome = await run([...base, ...extra]);
+    expect(outcome.code).toBe(EXIT_USAGE);
+    expect(outcome.lines).toEqual([]);
+    expect(outcome.stderr).toContain(`bgp-healthcheck: error: ${message}`);
+  });
+
+  it('refuses the same address in a YAML file, naming its path and line', async () => {
+    const file = join(dir, 'services.yaml');
+    writeFileSync(
+      file,
+      'services:\n  - name: web\n    routes: {prefixes: [198.51.100.1], ip-setup: false}\n    timing: {interval: 0}\nmetrics: {listen: "localhost:9101"}\n',
+    );
+    const outcome = await run(['--no-syslog', '--config', file]);
+    expect(outcome.code).toBe(EXIT_USAGE);
+    expect(outcome.lines).toEqual([]);
+    expect(outcome.stderr).toContain(`${file}:5: metrics.listen: expected HOST:PORT`);
+  });
+});
