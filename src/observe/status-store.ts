@@ -16,15 +16,17 @@ export interface StatusStoreOptions {
   readonly services?: readonly string[];
 }
 
+/** Updated in place on every check and announcement: a thousand services check every second. */
 interface Entry {
   state: HealthState;
   since: number;
-  lastCheck: (CheckReport & { readonly at: number }) | null;
-  announced: {
-    readonly target: AnnounceTarget;
-    readonly lines: readonly string[];
-    readonly at: number;
-  } | null;
+  lastCheck: CheckReport | null;
+  lastCheckAt: number;
+  /** The target last announced, null before the first announcement. */
+  announced: AnnounceTarget | null;
+  /** Its lines, kept as given: callers never change a line list once written. */
+  announcedLines: readonly string[];
+  announcedAt: number;
   maintenance: Maintenance | null;
   draining: boolean;
   transitions: Transition[];
@@ -60,7 +62,10 @@ export class StatusStore implements RuntimeObserver {
       state: 'INIT',
       since: this.now(),
       lastCheck: null,
+      lastCheckAt: 0,
       announced: null,
+      announcedLines: [],
+      announcedAt: 0,
       maintenance: null,
       draining: false,
       transitions: [],
@@ -93,7 +98,9 @@ export class StatusStore implements RuntimeObserver {
 
   checked(service: string, report: CheckReport, _disabled: boolean): void {
     const entry = this.entries.get(service);
-    if (entry) entry.lastCheck = { ...report, at: this.now() };
+    if (!entry) return;
+    entry.lastCheck = report;
+    entry.lastCheckAt = this.now();
   }
 
   transitioned(service: string, from: HealthState, to: HealthState, reason: string): void {
@@ -110,7 +117,10 @@ export class StatusStore implements RuntimeObserver {
 
   announced(service: string, target: AnnounceTarget, lines: readonly string[]): void {
     const entry = this.entries.get(service);
-    if (entry) entry.announced = { target, lines: [...lines], at: this.now() };
+    if (!entry) return;
+    entry.announced = target;
+    entry.announcedLines = lines;
+    entry.announcedAt = this.now();
   }
 
   service(name: string): ServiceStatus | null {
@@ -134,8 +144,12 @@ function toStatus(name: string, entry: Entry): ServiceStatus {
     name,
     state: entry.state,
     since: entry.since,
-    lastCheck: entry.lastCheck,
-    announced: entry.announced,
+    lastCheck: entry.lastCheck && { ...entry.lastCheck, at: entry.lastCheckAt },
+    announced: entry.announced && {
+      target: entry.announced,
+      lines: [...entry.announcedLines],
+      at: entry.announcedAt,
+    },
     maintenance: entry.maintenance,
     draining: entry.draining,
     transitions: [...entry.transitions],

@@ -10,57 +10,81 @@ export type Outcome =
 /** Bytes any probe reads from a peer before it stops reading: bounds memory against an endless reply. */
 export const READ_LIMIT = 64 * 1024;
 
-/** The abort reason when a check was cut short: its work must let go of sockets and timers. */
-const SETTLED = new Error('check settled');
+/**
+ * How a check's work learns that it was cut short: the part of an `AbortSignal` the probes use, so
+ * a real signal fits too. `withDeadline` passes a lighter one than an AbortController's: a check
+ * runs every second per service, and an EventTarget per check is most of what a check allocates.
+ */
+export interface Cancellation {
+  readonly aborted: boolean;
+  addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
+  removeEventListener(type: 'abort', listener: () => void): void;
+}
+
+/** A `Cancellation` that `abort` fires once; a listener added after that is never called. */
+class Cut implements Cancellation {
+  aborted = false;
+  private listeners: (() => void)[] | null = null;
+
+  addEventListener(_type: 'abort', listener: () => void): void {
+    if (!this.aborted) (this.listeners ??= []).push(listener);
+  }
+
+  removeEventListener(_type: 'abort', listener: () => void): void {
+    const index = this.listeners?.indexOf(listener) ?? -1;
+    if (index >= 0) this.listeners?.splice(index, 1);
+  }
+
+  abort(): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    const listeners = this.listeners ?? [];
+    this.listeners = null;
+    for (const listener of listeners) listener();
+  }
+}
 
 /**
- * Runs `work` with a signal that aborts when `timeoutMs` elapses (0 = no own limit) or `outer` aborts.
- * The result settles at that moment with "timeout after N s" or "aborted", whatever `work` is doing;
- * `work` must release its sockets when its signal aborts. A throw from `work` becomes a failure.
+ * Runs `work` with a cancellation that fires when `timeoutMs` elapses (0 = no own limit) or `outer`
+ * aborts. The result settles at that moment with "timeout after N s" or "aborted", whatever `work`
+ * is doing; `work` must release its sockets when cancelled. A throw from `work` becomes a failure.
  */
-export async function withDeadline(
+export function withDeadline(
   outer: AbortSignal,
   timeoutMs: number,
-  work: (signal: AbortSignal) => Promise<Outcome>,
+  work: (cancellation: Cancellation) => Promise<Outcome>,
 ): Promise<ProbeResult> {
   const started = performance.now();
-  const latency = (): number => performance.now() - started;
-  if (outer.aborted) return { ok: false, latencyMs: 0, reason: 'aborted' };
-
-  const controller = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
-  let onAbort: (() => void) | undefined;
-  const interrupted = new Promise<Outcome>((resolve) => {
-    onAbort = () => resolve({ ok: false, reason: 'aborted' });
+  if (outer.aborted) return Promise.resolve({ ok: false, latencyMs: 0, reason: 'aborted' });
+  const cut = new Cut();
+  return new Promise((resolve) => {
+    let settled = false;
+    let timer: NodeJS.Timeout | undefined;
+    /** `finished`: the work settled by itself, so it has let go of its sockets and timers already. */
+    const settle = (outcome: Outcome, finished: boolean): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      outer.removeEventListener('abort', onAbort);
+      if (!finished) cut.abort();
+      resolve({ ...outcome, latencyMs: performance.now() - started });
+    };
+    const onAbort = (): void => settle({ ok: false, reason: 'aborted' }, false);
     outer.addEventListener('abort', onAbort, { once: true });
     if (timeoutMs > 0) {
       timer = setTimeout(
-        () => resolve({ ok: false, reason: `timeout after ${formatSeconds(timeoutMs)}` }),
+        () => settle({ ok: false, reason: `timeout after ${formatSeconds(timeoutMs)}` }, false),
         timeoutMs,
       );
     }
+    const failed = (error: unknown): void =>
+      settle({ ok: false, reason: errorMessage(error) }, true);
+    try {
+      work(cut).then((outcome) => settle(outcome, true), failed);
+    } catch (error) {
+      failed(error);
+    }
   });
-  // Whether `work` settled by itself: then it has let go of its sockets and timers already.
-  let finished = false;
-  const worked = work(controller.signal).then(
-    (outcome) => {
-      finished = true;
-      return outcome;
-    },
-    (error: unknown): Outcome => {
-      finished = true;
-      return { ok: false, reason: errorMessage(error) };
-    },
-  );
-  try {
-    const outcome = await Promise.race([worked, interrupted]);
-    return { ...outcome, latencyMs: latency() };
-  } finally {
-    clearTimeout(timer);
-    if (onAbort) outer.removeEventListener('abort', onAbort);
-    // Cut short: the work must release what it holds. A shared reason spares a DOMException per check.
-    if (!finished) controller.abort(SETTLED);
-  }
 }
 
 /** The message of anything thrown, for a reason line. */

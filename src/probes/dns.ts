@@ -6,7 +6,7 @@ import type * as dnsPacket from 'dns-packet';
 import ipaddr from 'ipaddr.js';
 import type { Probe } from '../core/probe.js';
 import type { DnsCheck } from '../core/service.js';
-import { errorMessage, withDeadline, type Outcome } from './deadline.js';
+import { errorMessage, withDeadline, type Cancellation, type Outcome } from './deadline.js';
 
 import { DNS_RCODES, DNS_TYPES } from '../core/dns.js';
 
@@ -35,7 +35,7 @@ export function dnsProbe(spec: DnsCheck, timeoutMs: number): Probe {
   return (signal) => withDeadline(signal, timeoutMs, (inner) => run(spec, inner));
 }
 
-async function run(spec: DnsCheck, signal: AbortSignal): Promise<Outcome> {
+async function run(spec: DnsCheck, signal: Cancellation): Promise<Outcome> {
   const type = spec.type.toUpperCase();
   const expectRcode = (spec.expectRcode === '' ? 'NOERROR' : spec.expectRcode).toUpperCase();
   if (!(DNS_TYPES as readonly string[]).includes(type)) {
@@ -164,7 +164,7 @@ function overUdp(
   query: Buffer,
   expected: Expectation,
   packets: Codec,
-  signal: AbortSignal,
+  signal: Cancellation,
 ): Promise<Reply> {
   return new Promise((resolve) => {
     const socket = createSocket(isIP(target.server) === 6 ? 'udp6' : 'udp4');
@@ -211,7 +211,7 @@ function overTcp(
   framedQuery: Buffer,
   expected: Expectation,
   packets: Codec,
-  signal: AbortSignal,
+  signal: Cancellation,
 ): Promise<Reply> {
   return new Promise((resolve) => {
     const socket = connect({ host: target.server, port: target.port });

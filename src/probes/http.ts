@@ -4,7 +4,14 @@ import * as https from 'node:https';
 import { isIP } from 'node:net';
 import type { Probe } from '../core/probe.js';
 import type { HttpCheck } from '../core/service.js';
-import { READ_LIMIT, errorMessage, quoteSample, withDeadline, type Outcome } from './deadline.js';
+import {
+  READ_LIMIT,
+  errorMessage,
+  quoteSample,
+  withDeadline,
+  type Cancellation,
+  type Outcome,
+} from './deadline.js';
 
 /** Redirects followed at most, when `followRedirects` is on. */
 export const MAX_REDIRECTS = 5;
@@ -91,7 +98,7 @@ async function run(
   spec: HttpCheck,
   prepared: Prepared,
   kept: Agents | undefined,
-  signal: AbortSignal,
+  signal: Cancellation,
 ): Promise<Outcome> {
   const needBody = spec.bodyContains !== undefined || prepared.pattern !== undefined;
   const accepted = (status: number): boolean =>
@@ -187,7 +194,7 @@ interface Request {
 
 function exchange(
   { url, method, headers, tlsVerify, agent, keep, wantBody }: Request,
-  signal: AbortSignal,
+  signal: Cancellation,
 ): Promise<Exchange> {
   return new Promise((resolve) => {
     const secure = url.protocol === 'https:';

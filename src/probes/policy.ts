@@ -53,6 +53,27 @@ export function createLimiter(max: number): Limiter {
     const next = queue.shift();
     if (next) next();
   };
+  const start = <T>(task: () => Promise<T>): Promise<T> => {
+    active++;
+    let running: Promise<T>;
+    try {
+      running = task();
+    } catch (error) {
+      // A synchronous throw must still free the slot.
+      release();
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+    return running.then(
+      (value) => {
+        release();
+        return value;
+      },
+      (error: unknown) => {
+        release();
+        throw error;
+      },
+    );
+  };
   return {
     get active() {
       return active;
@@ -61,28 +82,21 @@ export function createLimiter(max: number): Limiter {
       return queue.length;
     },
     run<T>(task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+      if (signal?.aborted) return Promise.reject(abortError(signal));
+      // The usual case, a free slot, costs no more than the task's own promise.
+      if (active < max) return start(task);
       return new Promise<T>((resolve, reject) => {
-        const start = (): void => {
+        const queued = (): void => {
           signal?.removeEventListener('abort', onAbort);
-          active++;
-          // Promise.try is not in Node 20: a synchronous throw must still free the slot.
-          new Promise<T>((settle) => settle(task())).then(resolve, reject).finally(release);
+          start(task).then(resolve, reject);
         };
         const onAbort = (): void => {
-          const index = queue.indexOf(start);
+          const index = queue.indexOf(queued);
           if (index >= 0) queue.splice(index, 1);
           reject(abortError(signal));
         };
-        if (signal?.aborted) {
-          reject(abortError(signal));
-          return;
-        }
-        if (active < max) {
-          start();
-          return;
-        }
         signal?.addEventListener('abort', onAbort, { once: true });
-        queue.push(start);
+        queue.push(queued);
       });
     },
   };
@@ -104,14 +118,17 @@ export function combine(
   policy: CheckPolicy,
   limiter?: Limiter,
 ): PolicyProbe {
+  const one = async (check: NamedCheck, signal: AbortSignal): Promise<CheckOutcome> => ({
+    name: check.name,
+    result: await runOne(check.probe, signal, limiter),
+  });
   return async (signal) => {
     const started = performance.now();
-    const results = await Promise.all(
-      checks.map(async (check): Promise<CheckOutcome> => {
-        const result = await runOne(check.probe, signal, limiter);
-        return { name: check.name, result };
-      }),
-    );
+    // Most services have one check: no array of promises for it.
+    const results =
+      checks.length === 1 && checks[0] !== undefined
+        ? [await one(checks[0], signal)]
+        : await Promise.all(checks.map((check) => one(check, signal)));
     const latencyMs = performance.now() - started;
     return verdict(checks, results, policy, latencyMs);
   };
@@ -138,34 +155,38 @@ function verdict(
   policy: CheckPolicy,
   latencyMs: number,
 ): PolicyResult {
-  const score = results.reduce(
-    (sum, outcome, index) => (outcome.result.ok ? sum + (checks[index]?.weight ?? 0) : sum),
-    0,
-  );
-  const failures = results.filter((outcome) => !outcome.result.ok);
-  const named = failures
-    .map((outcome) => `${outcome.name}: ${outcome.result.ok ? '' : outcome.result.reason}`)
-    .join('; ');
-  const passed = results.length - failures.length;
+  let score = 0;
+  let passed = 0;
+  results.forEach((outcome, index) => {
+    if (!outcome.result.ok) return;
+    passed++;
+    score += checks[index]?.weight ?? 0;
+  });
+  // The failures' names are only spelled out for a failing verdict.
+  const named = (): string =>
+    results
+      .filter((outcome) => !outcome.result.ok)
+      .map((outcome) => `${outcome.name}: ${outcome.result.ok ? '' : outcome.result.reason}`)
+      .join('; ');
   const base = { results, score, latencyMs };
   if (results.length === 0) return { ok: true, ...base, detail: 'no checks' };
 
   switch (policy.kind) {
     case 'all':
-      return failures.length === 0
+      return passed === results.length
         ? { ok: true, ...base, detail: `all ${results.length} checks passed` }
-        : { ok: false, ...base, reason: named };
+        : { ok: false, ...base, reason: named() };
     case 'any':
       return passed > 0
         ? { ok: true, ...base, detail: `${passed} of ${results.length} checks passed` }
-        : { ok: false, ...base, reason: `every check failed: ${named}` };
+        : { ok: false, ...base, reason: `every check failed: ${named()}` };
     case 'weighted':
       return score >= policy.threshold
         ? { ok: true, ...base, detail: `score ${score} >= ${policy.threshold}` }
         : {
             ok: false,
             ...base,
-            reason: `score ${score} < ${policy.threshold}${named === '' ? '' : ` (${named})`}`,
+            reason: `score ${score} < ${policy.threshold}${passed === results.length ? '' : ` (${named()})`}`,
           };
   }
 }

@@ -2,7 +2,13 @@
 import { connect } from 'node:net';
 import type { Probe } from '../core/probe.js';
 import type { TcpCheck } from '../core/service.js';
-import { READ_LIMIT, quoteSample, withDeadline, type Outcome } from './deadline.js';
+import {
+  READ_LIMIT,
+  quoteSample,
+  withDeadline,
+  type Cancellation,
+  type Outcome,
+} from './deadline.js';
 
 /**
  * Healthy when a connection to `host:port` opens and, with `expect`, the peer's bytes (at most
@@ -12,7 +18,7 @@ export function tcpProbe(spec: TcpCheck, timeoutMs: number): Probe {
   return (signal) => withDeadline(signal, timeoutMs, (inner) => run(spec, inner));
 }
 
-function run(spec: TcpCheck, signal: AbortSignal): Promise<Outcome> {
+function run(spec: TcpCheck, signal: Cancellation): Promise<Outcome> {
   return new Promise((resolve) => {
     const expected = spec.expect === undefined ? undefined : Buffer.from(spec.expect);
     const socket = connect({ host: spec.host, port: spec.port });

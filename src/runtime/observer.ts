@@ -18,11 +18,18 @@ export interface RuntimeObserver {
   announced?(service: string, target: AnnounceTarget, lines: readonly string[]): void;
 }
 
-/** One observer that tells each of `observers` in turn. */
+/** One observer that tells each of `observers` in turn (called for every check: no array per call). */
 export function composeObservers(...observers: readonly RuntimeObserver[]): RuntimeObserver {
+  if (observers.length === 1 && observers[0] !== undefined) return observers[0];
   return {
-    checked: (...args) => observers.forEach((o) => o.checked?.(...args)),
-    transitioned: (...args) => observers.forEach((o) => o.transitioned?.(...args)),
-    announced: (...args) => observers.forEach((o) => o.announced?.(...args)),
+    checked: (service, report, disabled) => {
+      for (const o of observers) o.checked?.(service, report, disabled);
+    },
+    transitioned: (service, from, to, reason) => {
+      for (const o of observers) o.transitioned?.(service, from, to, reason);
+    },
+    announced: (service, target, lines) => {
+      for (const o of observers) o.announced?.(service, target, lines);
+    },
   };
 }

@@ -69,6 +69,8 @@ interface Entry {
   controller: AbortController;
   loop: Promise<RunEnd> | null;
   end: RunEnd | null;
+  /** The lines of each target, encoded once per configuration: every cycle re-announces. */
+  lines: Partial<Record<AnnounceTarget, readonly string[]>>;
 }
 
 export class Runtime implements ControlTarget {
@@ -102,6 +104,7 @@ export class Runtime implements ControlTarget {
       controller: new AbortController(),
       loop: null,
       end: null,
+      lines: {},
       runner: undefined as unknown as ServiceRunner,
     };
     entry.runner = new ServiceRunner(service, {
@@ -146,7 +149,12 @@ export class Runtime implements ControlTarget {
       await addresses.setup(prefixes);
     }
     this.deps.log.debug(`${service.name}: send announces for ${state} state to ExaBGP`);
-    await this.write(service, state, this.linesFor(service, state), signal);
+    await this.write(
+      service,
+      state,
+      (entry.lines[state] ??= this.linesFor(service, state)),
+      signal,
+    );
     if (
       (state === 'DOWN' || state === 'DISABLED') &&
       service.addresses.dynamic &&
@@ -384,6 +392,7 @@ export class Runtime implements ControlTarget {
       if (JSON.stringify(old) === JSON.stringify(ready.service)) continue;
       changed.push(name);
       entry.ready = ready;
+      entry.lines = {};
       entry.runner.update(ready.service, deps.makeCheck(ready.service));
       await this.announceDifference(old, ready.service, entry.runner.snapshot.health.state);
     }

@@ -75,6 +75,17 @@ export class ServiceRunner {
   }
 
   async run(signal: AbortSignal): Promise<RunEnd> {
+    // One listener for the whole loop: a stop ends the current wait.
+    const stop = (): void => this.wake?.();
+    signal.addEventListener('abort', stop, { once: true });
+    try {
+      return await this.loop(signal);
+    } finally {
+      signal.removeEventListener('abort', stop);
+    }
+  }
+
+  private async loop(signal: AbortSignal): Promise<RunEnd> {
     const { clock } = this.deps;
     while (!signal.aborted) {
       const { timing } = this.service;
@@ -96,19 +107,19 @@ export class ServiceRunner {
     return 'stopped';
   }
 
-  private async waitUntil(deadline: number, signal: AbortSignal): Promise<void> {
+  /** Waits until `deadline`, or until `checkNow` or a stop wakes it: one timer, nothing else. */
+  private waitUntil(deadline: number, signal: AbortSignal): Promise<void> {
     const remaining = deadline - this.deps.clock.now();
-    if (remaining <= 0) return;
-    const early = new AbortController();
-    const onAbort = () => early.abort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    this.wake = () => early.abort();
-    try {
-      await this.deps.clock.sleep(remaining, early.signal);
-    } finally {
-      this.wake = null;
-      signal.removeEventListener('abort', onAbort);
-    }
+    if (remaining <= 0 || signal.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const wake = (): void => {
+        cancel();
+        this.wake = null;
+        resolve();
+      };
+      const cancel = this.deps.clock.after(remaining, wake);
+      this.wake = wake;
+    });
   }
 
   /** One cycle, as the reference's `one()`; public for tests driving cycles one by one. */

@@ -1,10 +1,10 @@
 // A clock that only moves when a test advances it, so timing tests never wait for real time.
-import type { Clock } from '../../src/runtime/clock.js';
+import { sleepOn, type Clock } from '../../src/runtime/clock.js';
 
 interface Sleeper {
   readonly until: number;
   readonly order: number;
-  readonly resolve: () => void;
+  readonly wake: () => void;
 }
 
 /** Lets every promise chain that is ready run to its next real wait (one macrotask turn at a time). */
@@ -25,22 +25,16 @@ export class ManualClock implements Clock {
     return this.time;
   }
 
+  after(ms: number, wake: () => void): () => void {
+    const sleeper: Sleeper = { until: this.time + Math.max(ms, 0), order: this.order++, wake };
+    this.sleepers.push(sleeper);
+    return () => {
+      this.sleepers = this.sleepers.filter((s) => s !== sleeper);
+    };
+  }
+
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
-    if (signal?.aborted || ms <= 0) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      const sleeper: Sleeper = {
-        until: this.time + ms,
-        order: this.order++,
-        resolve: () => {
-          signal?.removeEventListener('abort', onAbort);
-          this.sleepers = this.sleepers.filter((s) => s !== sleeper);
-          resolve();
-        },
-      };
-      const onAbort = () => sleeper.resolve();
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.sleepers.push(sleeper);
-    });
+    return sleepOn(this, ms, signal);
   }
 
   /** How many sleeps are waiting. */
@@ -61,7 +55,8 @@ export class ManualClock implements Clock {
         .sort((a, b) => a.until - b.until || a.order - b.order)[0];
       if (!next) break;
       this.time = Math.max(this.time, next.until);
-      next.resolve();
+      this.sleepers = this.sleepers.filter((s) => s !== next);
+      next.wake();
       await flush();
     }
     this.time = target;
