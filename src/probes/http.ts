@@ -1,7 +1,7 @@
 // The http/https probe: one request, on a fresh connection or a kept one, judged by status and body.
 import * as http from 'node:http';
 import * as https from 'node:https';
-import { isIP } from 'node:net';
+import { connect, isIP } from 'node:net';
 import type { Probe } from '../core/probe.js';
 import type { HttpCheck } from '../core/service.js';
 import {
@@ -65,7 +65,8 @@ function agents(options: http.AgentOptions): Agents {
  * connection is unreferenced, so it never keeps the process alive. */
 const keptConnections = (): Agents => agents({ keepAlive: true, maxSockets: 1, maxFreeSockets: 1 });
 
-/** Shared by every probe without keep-alive: a connection per request, closed after it. */
+/** Shared by every https probe without keep-alive: a connection per request, closed after it. A
+ * plain http request without keep-alive needs no agent at all: it opens its own connection. */
 const freshConnections = agents({ keepAlive: false });
 
 interface Prepared {
@@ -109,12 +110,13 @@ async function run(
   let headers: Record<string, string> = { ...spec.headers };
 
   for (let hop = 0; ; hop++) {
+    const secure = url.protocol === 'https:';
     const request: Request = {
       url,
       method,
       headers,
       tlsVerify: spec.tlsVerify,
-      agent: (kept ?? freshConnections)(url.protocol === 'https:'),
+      agent: kept ? kept(secure) : secure ? freshConnections(true) : undefined,
       keep: kept !== undefined,
       wantBody: (status) => needBody && !follows(status) && accepted(status),
     };
@@ -185,7 +187,9 @@ interface Request {
   readonly method: string;
   readonly headers: Readonly<Record<string, string>>;
   readonly tlsVerify: boolean;
-  readonly agent: http.Agent;
+  /** None: the request opens a plain connection of its own, as an agent would, without its
+   * bookkeeping (a thousand services check every second). */
+  readonly agent: http.Agent | undefined;
   /** Whether the agent keeps the connection; otherwise it is closed after the response. */
   readonly keep: boolean;
   /** Whether the body of a response with this status is read and returned. */
@@ -198,18 +202,21 @@ function exchange(
 ): Promise<Exchange> {
   return new Promise((resolve) => {
     const secure = url.protocol === 'https:';
+    const host = bare(url.hostname);
+    const port = url.port === '' ? (secure ? 443 : 80) : Number(url.port);
     const options: https.RequestOptions = {
       method,
-      host: bare(url.hostname),
-      port: url.port === '' ? (secure ? 443 : 80) : Number(url.port),
+      host,
+      port,
       path: `${url.pathname}${url.search}`,
       headers: {
         'user-agent': USER_AGENT,
         ...headers,
         ...(keep ? {} : { connection: 'close' }),
       },
-      agent,
     };
+    if (agent) options.agent = agent;
+    else options.createConnection = () => connect({ host, port });
     if (secure) {
       options.rejectUnauthorized = tlsVerify;
       const sni = serverName(headerValue(headers, 'host') ?? url.hostname);

@@ -63,6 +63,19 @@ export type StopReason = 'signal' | 'gone' | 'end';
 /** The longest drain we wait for, whatever is configured: a stop must stay bounded. */
 export const MAX_DRAIN_SECONDS = 300;
 
+/** The widest spread of the services' first checks. */
+export const MAX_STAGGER_MS = 1000;
+
+/**
+ * How long service `index` of `count` waits before its first check. Services that all started at
+ * once would check at once every interval, a burst of every check in the process; spread evenly over
+ * the interval (at most 1 s), each interval has a steady trickle. One service starts at once.
+ */
+export function staggerMs(index: number, count: number, intervalSeconds: number): number {
+  if (count <= 1) return 0;
+  return (index / count) * Math.min(intervalSeconds * 1000, MAX_STAGGER_MS);
+}
+
 interface Entry {
   ready: ReadyService;
   runner: ServiceRunner;
@@ -165,10 +178,10 @@ export class Runtime implements ControlTarget {
     }
   }
 
-  private startLoop(entry: Entry): void {
+  private startLoop(entry: Entry, startDelayMs = 0): void {
     entry.end = null;
     entry.loop = entry.runner
-      .run(entry.controller.signal)
+      .run(entry.controller.signal, startDelayMs)
       .catch((error: unknown): RunEnd => {
         this.deps.log.error(
           `${entry.runner.service.name}: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
@@ -194,8 +207,11 @@ export class Runtime implements ControlTarget {
 
   /** Runs until every loop ends (interval 0) or `stop` is called; resolves with the reason. */
   run(): Promise<StopReason> {
-    for (const entry of this.entries.values()) this.startLoop(entry);
-    if (this.entries.size === 0) this.finished('end');
+    const count = this.entries.size;
+    [...this.entries.values()].forEach((entry, index) =>
+      this.startLoop(entry, staggerMs(index, count, entry.runner.service.timing.interval)),
+    );
+    if (count === 0) this.finished('end');
     return this.done;
   }
 

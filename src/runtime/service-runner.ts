@@ -74,11 +74,13 @@ export class ServiceRunner {
     this.wake?.();
   }
 
-  async run(signal: AbortSignal): Promise<RunEnd> {
+  /** Runs cycles until stopped; the first one `startDelayMs` from now (`checkNow` ends that wait too). */
+  async run(signal: AbortSignal, startDelayMs = 0): Promise<RunEnd> {
     // One listener for the whole loop: a stop ends the current wait.
     const stop = (): void => this.wake?.();
     signal.addEventListener('abort', stop, { once: true });
     try {
+      if (startDelayMs > 0) await this.waitUntil(this.deps.clock.now() + startDelayMs, signal);
       return await this.loop(signal);
     } finally {
       signal.removeEventListener('abort', stop);

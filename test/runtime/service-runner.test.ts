@@ -18,6 +18,8 @@ interface Options {
   /** Fake milliseconds each check takes. */
   readonly checkMs?: number;
   readonly random?: () => number;
+  /** Passed to `run`: how long the first check waits. */
+  readonly startDelayMs?: number;
 }
 
 function harness(options: Options = {}) {
@@ -98,7 +100,7 @@ function harness(options: Options = {}) {
   });
   const controller = new AbortController();
   let ended: RunEnd | null = null;
-  const done = runner.run(controller.signal).then((end) => (ended = end));
+  const done = runner.run(controller.signal, options.startDelayMs).then((end) => (ended = end));
   return {
     clock,
     runner,
@@ -260,6 +262,30 @@ describe('ServiceRunner', () => {
     await h.clock.advance(5000);
     expect(h.checkStarts).toEqual([0, 1200, 6200]);
     await h.stop();
+  });
+
+  it('waits its start delay before the first check, then keeps the period from there', async () => {
+    const h = harness({ tape: [true], timing: { rise: 1 }, startDelayMs: 400 });
+    await h.clock.advance(399);
+    expect(h.checkStarts).toEqual([]);
+    await h.clock.advance(5001);
+    expect(h.checkStarts).toEqual([400, 5400]);
+    await h.stop();
+  });
+
+  it('ends the start delay at once on checkNow() or a stop', async () => {
+    const early = harness({ tape: [true], startDelayMs: 900 });
+    await early.clock.advance(100);
+    early.runner.checkNow();
+    await flush();
+    expect(early.checkStarts).toEqual([100]);
+    await early.stop();
+
+    const stopped = harness({ tape: [true], startDelayMs: 900 });
+    await stopped.clock.advance(100);
+    expect(await stopped.stop()).toBe('stopped');
+    expect(stopped.checkStarts).toEqual([]);
+    expect(stopped.clock.pending).toBe(0);
   });
 
   it('stops at once when aborted during the wait', async () => {
