@@ -249,7 +249,7 @@ export async function runHealthcheck(argv: readonly string[]): Promise<number> {
     log,
     makeCheck: (service) => makeServiceCheck(service, limiter, log),
     disableFileExists: (service) =>
-      Promise.resolve(service.disableFile !== null && existsSync(service.disableFile)),
+      service.disableFile !== null && existsSync(service.disableFile),
     runHooks: (service, commands, state, signal) =>
       runHooks(commands, state, service.timing.timeout * 1000, log, signal),
     observer: composeObservers(...observers),

@@ -103,8 +103,8 @@ export class ExabgpApi {
     await this.flushed;
   }
 
-  private async sendBatched(lines: readonly string[], signal?: AbortSignal): Promise<number> {
-    if (this.isGone || signal?.aborted || lines.length === 0) return 0;
+  private sendBatched(lines: readonly string[], signal?: AbortSignal): Promise<number> {
+    if (this.isGone || signal?.aborted || lines.length === 0) return Promise.resolve(0);
     for (const line of lines) this.batch += `${line}\n`;
     this.flushed ??= new Promise<void>((resolve) =>
       setImmediate(() => {
@@ -114,8 +114,8 @@ export class ExabgpApi {
         this.write(text).then(resolve, resolve);
       }),
     );
-    await this.flushed;
-    return lines.length;
+    const count = lines.length;
+    return this.flushed.then(() => count);
   }
 
   private async sendNow(

@@ -34,7 +34,7 @@ export interface RuntimeDeps {
   readonly log: Logger;
   readonly makeCheck: (service: Service) => (signal: AbortSignal) => Promise<CheckReport>;
   /** Whether the disable file of the service exists. */
-  readonly disableFileExists: (service: Service) => Promise<boolean>;
+  readonly disableFileExists: (service: Service) => boolean;
   readonly runHooks: (
     service: Service,
     commands: readonly string[],
@@ -123,9 +123,9 @@ export class Runtime implements ControlTarget {
     entry.runner = new ServiceRunner(service, {
       clock: deps.clock,
       check: deps.makeCheck(service),
-      isDisabled: async () =>
+      isDisabled: () =>
         deps.maintenance?.get(entry.runner.service.name) != null ||
-        (await deps.disableFileExists(entry.runner.service)),
+        deps.disableFileExists(entry.runner.service),
       runHooks: (commands, state) =>
         deps.runHooks(entry.runner.service, commands, state, entry.controller.signal),
       announce: (state, signal) => this.announce(entry, state, signal),
@@ -141,38 +141,48 @@ export class Runtime implements ControlTarget {
     );
   }
 
-  private async write(
+  /** The lines of `target` for the entry's service, encoded on first use. */
+  private linesOf(entry: Entry, target: AnnounceTarget): readonly string[] {
+    return (entry.lines[target] ??= this.linesFor(entry.runner.service, target));
+  }
+
+  /** Sends `lines` and tells the observer; one promise, as this runs for every service every cycle. */
+  private write(
     service: Service,
     target: AnnounceTarget,
     lines: readonly string[],
     signal?: AbortSignal,
     ackTimeoutMs?: number,
   ): Promise<void> {
-    await this.deps.api.send(lines, signal, ackTimeoutMs);
-    this.deps.observer?.announced?.(service.name, target, lines);
+    return this.deps.api.send(lines, signal, ackTimeoutMs).then(() => {
+      this.deps.observer?.announced?.(service.name, target, lines);
+    });
   }
 
-  private async announce(entry: Entry, state: AnnouncedState, signal: AbortSignal): Promise<void> {
+  private announce(entry: Entry, state: AnnouncedState, signal: AbortSignal): Promise<void> {
+    const { service } = entry.runner;
+    if (this.stopping || signal.aborted) return Promise.resolve();
+    if (service.addresses.dynamic) return this.announceDynamic(entry, state, signal);
+    this.deps.log.debug(`${service.name}: send announces for ${state} state to ExaBGP`);
+    return this.write(service, state, this.linesOf(entry, state), signal);
+  }
+
+  /** With dynamic addresses, the address is added before UP and removed after DOWN or DISABLED. */
+  private async announceDynamic(
+    entry: Entry,
+    state: AnnouncedState,
+    signal: AbortSignal,
+  ): Promise<void> {
     const { service } = entry.runner;
     const { addresses } = entry.ready;
     const { prefixes } = service.routes;
-    if (this.stopping || signal.aborted) return;
-    if (state === 'UP' && service.addresses.dynamic) {
+    if (state === 'UP') {
       this.deps.log.info(`${service.name}: service up, restoring addresses`);
       await addresses.setup(prefixes);
     }
     this.deps.log.debug(`${service.name}: send announces for ${state} state to ExaBGP`);
-    await this.write(
-      service,
-      state,
-      (entry.lines[state] ??= this.linesFor(service, state)),
-      signal,
-    );
-    if (
-      (state === 'DOWN' || state === 'DISABLED') &&
-      service.addresses.dynamic &&
-      !signal.aborted
-    ) {
+    await this.write(service, state, this.linesOf(entry, state), signal);
+    if ((state === 'DOWN' || state === 'DISABLED') && !signal.aborted) {
       this.deps.log.info(`${service.name}: service down, deleting addresses`);
       await addresses.remove(prefixes);
     }

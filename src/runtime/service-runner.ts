@@ -6,12 +6,15 @@ import type { Service } from '../core/service.js';
 import type { Clock } from './clock.js';
 import type { CheckReport, RuntimeObserver } from './observer.js';
 
+/** A settled promise for the paths with nothing to wait for. */
+const DONE = Promise.resolve();
+
 export interface ServiceRunnerDeps {
   readonly clock: Clock;
   /** Runs the service's checks once and combines them by its policy. */
   readonly check: (signal: AbortSignal) => Promise<CheckReport>;
   /** Whether the service is disabled right now (disable file, maintenance). */
-  readonly isDisabled: () => Promise<boolean>;
+  readonly isDisabled: () => boolean;
   readonly runHooks: (commands: readonly string[], state: HealthState) => Promise<void>;
   /** Writes the routes of `state` (and does the dynamic address work around it). */
   readonly announce: (state: AnnouncedState, signal: AbortSignal) => Promise<void>;
@@ -127,7 +130,7 @@ export class ServiceRunner {
   /** One cycle, as the reference's `one()`; public for tests driving cycles one by one. */
   async cycle(signal: AbortSignal): Promise<void> {
     const { deps, service } = this;
-    const disabled = await deps.isDisabled();
+    const disabled = deps.isDisabled();
     this.disabled = disabled;
     const report: CheckReport = disabled
       ? { ok: true, reason: 'disabled', durationMs: 0, checks: [] }
@@ -166,14 +169,10 @@ export class ServiceRunner {
     return this.deps.clock.now() - this.since < hold * 1000;
   }
 
-  private async refresh(
-    before: HealthState,
-    state: HealthState,
-    signal: AbortSignal,
-  ): Promise<void> {
-    if (!isAnnouncedState(state) || signal.aborted) return;
+  private refresh(before: HealthState, state: HealthState, signal: AbortSignal): Promise<void> {
+    if (!isAnnouncedState(state) || signal.aborted) return DONE;
     // Every cycle re-announces (a peer may have lost the routes) unless --debounce asks otherwise.
-    if (this.service.timing.debounce && state === before) return;
-    await this.deps.announce(state, signal);
+    if (this.service.timing.debounce && state === before) return DONE;
+    return this.deps.announce(state, signal);
   }
 }

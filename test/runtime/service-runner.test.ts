@@ -79,8 +79,7 @@ function harness(options: Options = {}) {
   let disabledIndex = 0;
   const runner = new ServiceRunner(service, {
     clock,
-    isDisabled: () =>
-      Promise.resolve(disabledTape[Math.min(disabledIndex++, disabledTape.length - 1)]!),
+    isDisabled: () => disabledTape[Math.min(disabledIndex++, disabledTape.length - 1)]!,
     check: async (signal): Promise<CheckReport> => {
       checkStarts.push(at());
       const ok = tape[Math.min(cycle++, tape.length - 1)]!;
