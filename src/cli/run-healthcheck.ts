@@ -248,8 +248,7 @@ export async function runHealthcheck(argv: readonly string[]): Promise<number> {
     clock: realClock,
     log,
     makeCheck: (service) => makeServiceCheck(service, limiter, log),
-    disableFileExists: (service) =>
-      service.disableFile !== null && existsSync(service.disableFile),
+    disableFileExists: (service) => service.disableFile !== null && existsSync(service.disableFile),
     runHooks: (service, commands, state, signal) =>
       runHooks(commands, state, service.timing.timeout * 1000, log, signal),
     observer: composeObservers(...observers),
