@@ -46,6 +46,13 @@ export function readMemory(pid) {
   return { peak: kib('VmHWM') * 1024, current: kib('VmRSS') * 1024 };
 }
 
+/** The node flags of the bin's `#!/usr/bin/env -S node FLAGS` line: how ExaBGP starts ours. */
+export function binNodeFlags(bin) {
+  return (/^#!\S*env -S node(.*)/.exec(readFileSync(bin, 'utf8'))?.[1] ?? '')
+    .split(' ')
+    .filter(Boolean);
+}
+
 /** What the report says about the machine: core count, CPU model, Node version, kernel. */
 export function machine() {
   const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8');

@@ -3,7 +3,7 @@
 // time from a failing service to the changed line on stdout. Loopback only; every process it starts
 // is stopped before it exits. Run `npm run build` first. Options: `node bench/run.js --help`.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +12,7 @@ import process from 'node:process';
 import { clearTimeout, setTimeout } from 'node:timers';
 import { URL, fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { machine, readCpu, readMemory } from './proc.js';
+import { binNodeFlags, machine, readCpu, readMemory } from './proc.js';
 
 const USAGE = `Usage: node bench/run.js [options]
   --duration S        measured seconds per run (default 20)
@@ -257,10 +257,7 @@ function ourConfig(count, checkFor, timing) {
  * The node flags ours runs with: those of the bin's `#!/usr/bin/env -S node FLAGS` line, so it runs
  * as ExaBGP starts it, then --node-flags.
  */
-const OUR_NODE_FLAGS = [
-  ...(/^#!\S*env -S node(.*)/.exec(readFileSync(BIN, 'utf8'))?.[1] ?? '').split(' '),
-  ...opts['node-flags'].split(' '),
-].filter(Boolean);
+const OUR_NODE_FLAGS = [...binNodeFlags(BIN), ...opts['node-flags'].split(' ').filter(Boolean)];
 
 function startOurs(configFile) {
   const nodeArgs = [...OUR_NODE_FLAGS];
