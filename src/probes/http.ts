@@ -307,7 +307,9 @@ function describeError(
   if (code.startsWith('HPE_')) {
     return { reason: 'invalid HTTP response', detail: error.message };
   }
-  if (stage === 'tls') return { reason: `TLS: ${error.message}` };
+  // Node 24 appends advice on its own flags to certificate errors: the reason keeps the error alone.
+  if (stage === 'tls')
+    return { reason: `TLS: ${error.message.replace(/; if the root CA .*$/, '')}` };
   // Node's wording for a peer that closed without answering.
   if (error.message === 'socket hang up') {
     return { reason: 'connection closed before a response' };

@@ -149,7 +149,10 @@ describe('runShell', () => {
     expect(cutInside.truncated).toBe(true);
   });
 
-  it('reads 100 MB of output without growing memory past the bound', async () => {
+  it('reads 400 MB of output without growing memory past the bound', async () => {
+    // Keeping the output would take 400 MB. The read buffers already dropped are collected once
+    // tens of MB have piled up, by a heuristic that moves between Node versions (about 40 MB on
+    // Node 20 and 22, 75 MB on 24, whatever the size of the output).
     global.gc?.();
     const before = process.memoryUsage().rss;
     let peak = before;
@@ -157,7 +160,7 @@ describe('runShell', () => {
       peak = Math.max(peak, process.memoryUsage().rss);
     }, 10);
     try {
-      const run = await runShell("head -c 100000000 /dev/zero | tr '\\0' x", { timeoutMs: 60_000 });
+      const run = await runShell("head -c 400000000 /dev/zero | tr '\\0' x", { timeoutMs: 60_000 });
       peak = Math.max(peak, process.memoryUsage().rss);
       expect(run.exitCode).toBe(0);
       expect(run.truncated).toBe(true);
@@ -166,7 +169,7 @@ describe('runShell', () => {
     } finally {
       clearInterval(sampler);
     }
-    expect(peak - before).toBeLessThan(40 * 1024 * 1024);
+    expect(peak - before).toBeLessThan(150 * 1024 * 1024);
   });
 
   it('kills the whole group promptly when the signal aborts', async () => {
