@@ -248,6 +248,8 @@ export async function runHealthcheck(argv: readonly string[]): Promise<number> {
     clock: realClock,
     log,
     makeCheck: (service) => makeServiceCheck(service, limiter, log),
+    // A group of services starting together stays well inside the concurrency limit.
+    startGroupSize: Math.max(1, Math.floor(config.maxConcurrentChecks / 2)),
     disableFileExists: (service) => service.disableFile !== null && existsSync(service.disableFile),
     runHooks: (service, commands, state, signal) =>
       runHooks(commands, state, service.timing.timeout * 1000, log, signal),

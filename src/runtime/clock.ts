@@ -30,7 +30,9 @@ export function sleepOn(
 export const realClock: Clock = {
   now: () => performance.now(),
   after: (ms, wake) => {
-    const timer = setTimeout(wake, ms);
+    // Whole milliseconds: Node arms its loop timer in whole milliseconds, so a fractional deadline
+    // makes the loop spin until the millisecond turns, once per wait of every service.
+    const timer = setTimeout(wake, Math.ceil(ms));
     return () => clearTimeout(timer);
   },
   sleep: (ms, signal) => sleepOn(realClock, ms, signal),

@@ -49,6 +49,8 @@ export interface RuntimeDeps {
   readonly reloadConfig?: () => Promise<ReloadOutcome>;
   /** Resolves and sets up the addresses of a service added or changed by a reload. */
   readonly prepare?: (service: Service) => Promise<ReadyService>;
+  /** Services that start together; more start in groups spread over the interval (see staggerMs). */
+  readonly startGroupSize?: number;
   /** Drain time for services that set none (`--drain-time`), seconds. */
   readonly defaultDrain?: number;
   /** How long each withdrawal's ack is waited for at shutdown. */
@@ -67,13 +69,22 @@ export const MAX_DRAIN_SECONDS = 300;
 export const MAX_STAGGER_MS = 1000;
 
 /**
- * How long service `index` of `count` waits before its first check. Services that all started at
- * once would check at once every interval, a burst of every check in the process; spread evenly over
- * the interval (at most 1 s), each interval has a steady trickle. One service starts at once.
+ * How long service `index` of `count` waits before its first check, when services start in groups
+ * of at most `groupSize`. Services that all started at once would all check at once every interval:
+ * past the concurrency limit, a queue whose checks wait, and memory that lives longer. The groups are
+ * spread evenly over the interval (at most 1 s); the services of a group share their wake-ups and
+ * their write to ExaBGP. A single group, such as one service, starts at once.
  */
-export function staggerMs(index: number, count: number, intervalSeconds: number): number {
-  if (count <= 1) return 0;
-  return (index / count) * Math.min(intervalSeconds * 1000, MAX_STAGGER_MS);
+export function staggerMs(
+  index: number,
+  count: number,
+  intervalSeconds: number,
+  groupSize: number,
+): number {
+  const groups = Math.ceil(count / Math.max(1, groupSize));
+  if (groups <= 1) return 0;
+  const spread = Math.min(intervalSeconds * 1000, MAX_STAGGER_MS);
+  return Math.floor((Math.floor((index * groups) / count) * spread) / groups);
 }
 
 interface Entry {
@@ -218,8 +229,9 @@ export class Runtime implements ControlTarget {
   /** Runs until every loop ends (interval 0) or `stop` is called; resolves with the reason. */
   run(): Promise<StopReason> {
     const count = this.entries.size;
+    const group = this.deps.startGroupSize ?? Infinity;
     [...this.entries.values()].forEach((entry, index) =>
-      this.startLoop(entry, staggerMs(index, count, entry.runner.service.timing.interval)),
+      this.startLoop(entry, staggerMs(index, count, entry.runner.service.timing.interval, group)),
     );
     if (count === 0) this.finished('end');
     return this.done;
