@@ -1,19 +1,15 @@
 // The metrics and status listener: GET /metrics, /status (JSON) and / (HTML), hardened against slow and bad clients.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import {
-  formatListenAddress,
-  parseListenAddress,
-  type ListenAddress,
-} from '../core/listen-address.js';
+import { formatListenAddress, type ListenAddress } from '../core/listen-address.js';
 import type { Logger } from '../core/logger.js';
 import type { ProcessStatus } from '../runtime/control.js';
 import type { Metrics } from './metrics.js';
 import { STATUS_PAGE_CSP, renderStatusPage } from './status-page.js';
 
 export interface ObserveServerOptions {
-  /** Parsed, or text for `parseListenAddress`. */
-  readonly listen: ListenAddress | string;
+  /** Parsed where it was configured (`parseListenAddress`). */
+  readonly listen: ListenAddress;
   readonly metrics: Metrics;
   readonly status: () => ProcessStatus;
   readonly log: Logger;
@@ -119,10 +115,8 @@ function handle(
     .catch(() => response.destroy());
 }
 
-/** Starts listening; rejects with an `ObserveListenError` (or `InvalidValueError` for a bad address). */
+/** Starts listening; rejects with an `ObserveListenError` when the address cannot be bound. */
 export async function startObserveServer(options: ObserveServerOptions): Promise<ObserveServer> {
-  const wanted =
-    typeof options.listen === 'string' ? parseListenAddress(options.listen) : options.listen;
   const headersTimeout = options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS;
   const server = http.createServer(
     {
@@ -149,12 +143,12 @@ export async function startObserveServer(options: ObserveServerOptions): Promise
         error.code === 'EADDRINUSE' ? 'the address is in use' : (error.code ?? error.message);
       reject(
         new ObserveListenError(
-          `cannot listen on ${formatListenAddress(wanted)} for metrics and status: ${why}`,
+          `cannot listen on ${formatListenAddress(options.listen)} for metrics and status: ${why}`,
         ),
       );
     };
     server.once('error', onError);
-    server.listen({ host: wanted.host, port: wanted.port }, () => {
+    server.listen({ host: options.listen.host, port: options.listen.port }, () => {
       server.off('error', onError);
       resolve();
     });

@@ -28,7 +28,7 @@ describe.runIf(run)('status page in Chromium', () => {
 
   beforeAll(async () => {
     server = await startObserveServer({
-      listen: '127.0.0.1:0',
+      listen: { host: '127.0.0.1', port: 0 },
       metrics: new Metrics({ processMetrics: false }),
       status: () => store.snapshot(),
       log: silentLogger,

@@ -28,7 +28,7 @@ async function start(extra: Partial<ObserveServerOptions> = {}) {
   const store = new StatusStore({ version: '0.1.0', services: ['web', 'dns'] });
   const metrics = new Metrics({ services: ['web', 'dns'], processMetrics: false });
   const server = await startObserveServer({
-    listen: '127.0.0.1:0',
+    listen: { host: '127.0.0.1', port: 0 },
     metrics,
     status: () => store.snapshot(),
     log: silentLogger,
@@ -147,15 +147,17 @@ describe('observe server', () => {
       console.warn('skipping: no IPv6 loopback on this machine');
       return;
     }
-    const { server } = await start({ listen: '[::1]:0' });
+    const { server } = await start({ listen: { host: '::1', port: 0 } });
     expect(server.address.host).toBe('::1');
     expect((await request(server.address.port, '/metrics', 'GET', '::1')).status).toBe(200);
   });
 
   it('refuses to start on an address in use, saying which', async () => {
     const { port } = await start();
-    await expect(start({ listen: `127.0.0.1:${port}` })).rejects.toThrow(ObserveListenError);
-    await expect(start({ listen: `127.0.0.1:${port}` })).rejects.toThrow(
+    await expect(start({ listen: { host: '127.0.0.1', port } })).rejects.toThrow(
+      ObserveListenError,
+    );
+    await expect(start({ listen: { host: '127.0.0.1', port } })).rejects.toThrow(
       `cannot listen on 127.0.0.1:${port} for metrics and status: the address is in use`,
     );
   });
@@ -214,7 +216,7 @@ describe('metrics endpoint under promtool', () => {
     const store = new StatusStore({ version: '0.1.0', services: ['web', 'dns "quoted"'] });
     const metrics = new Metrics({ services: ['web', 'dns "quoted"'] });
     const server = await startObserveServer({
-      listen: ':0',
+      listen: { host: '127.0.0.1', port: 0 },
       metrics,
       status: () => store.snapshot(),
       log: silentLogger,
