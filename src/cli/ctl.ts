@@ -161,7 +161,7 @@ export function formatStatus(status: ProcessStatus, now: number): string {
   for (const service of status.services) {
     rows.push([
       service.name,
-      service.draining ? `${service.state} (draining)` : service.state,
+      service.state,
       `${formatTime(service.since)} (${formatAge(now - service.since)})`,
       lastCheckText(service),
       maintenanceText(service, now),

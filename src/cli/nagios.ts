@@ -14,11 +14,12 @@ type NagiosCode = 0 | 1 | 2 | 3;
 
 const USAGE = `usage: bgp-healthcheck nagios [--socket PATH | --name NAME] [--warning N] [--critical N]
                               [--service NAME]... [--disabled ok|warning|critical] [--timeout SECONDS]
-  A service counts as down in any state but UP and DISABLED (DOWN, FALLING, RISING, INIT).
+  A service counts as down in any state but UP, DISABLED, DRAINING and DRAINED (DOWN, FALLING,
+  RISING, INIT).
   CRITICAL when more than --critical services (default 0) are down;
   WARNING when more than --warning services (default 0) are down or disabled.
-  --disabled says how a DISABLED service (maintenance) counts: as a warning (default), not at all
-  (ok), or as down (critical). --service limits the check to the named services (repeatable).
+  --disabled says how a service held by an operator (DISABLED in maintenance, DRAINING, DRAINED)
+  counts: as a warning (default), not at all (ok), or as down (critical). --service limits the check to the named services (repeatable).
 exit status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (daemon not running, bad arguments)
 `;
 
@@ -53,7 +54,11 @@ function describeDown(service: ServiceStatus): string {
   return `${service.name} ${service.state}${reason}`;
 }
 
+/** States an operator put the service in: counted by the --disabled policy, not as down. */
+const HELD_STATES: ReadonlySet<string> = new Set(['DISABLED', 'DRAINING', 'DRAINED']);
+
 function describeDisabled(service: ServiceStatus): string {
+  if (service.state !== 'DISABLED') return `${service.name} ${service.state}`;
   const m = service.maintenance;
   return m ? `${service.name} (${m.by}: ${m.reason})` : `${service.name} (disable file)`;
 }
@@ -85,8 +90,8 @@ export function evaluate(status: ProcessStatus, options: NagiosOptions): NagiosR
     return { code: NAGIOS_UNKNOWN, line: line(NAGIOS_UNKNOWN, 'no services configured') };
 
   const up = services.filter((s) => s.state === 'UP');
-  const disabled = services.filter((s) => s.state === 'DISABLED');
-  const down = services.filter((s) => s.state !== 'UP' && s.state !== 'DISABLED');
+  const disabled = services.filter((s) => HELD_STATES.has(s.state));
+  const down = services.filter((s) => s.state !== 'UP' && !HELD_STATES.has(s.state));
   const criticalCount = down.length + (options.disabled === 'critical' ? disabled.length : 0);
   const warningCount = criticalCount + (options.disabled === 'warning' ? disabled.length : 0);
   const code: NagiosCode =

@@ -276,7 +276,6 @@ export async function runHealthcheck(argv: readonly string[]): Promise<number> {
     prepare: (service) => prepareService(service, log),
     defaultDrain: options.drainTime,
     shutdownAckTimeoutMs: Math.min(options.ackTimeout * 1000, 2000),
-    onDraining: (name, draining) => status.setDraining(name, draining),
     onServicesChanged: (added, removed) => {
       for (const name of added) {
         status.addService(name);
@@ -318,7 +317,9 @@ export async function runHealthcheck(argv: readonly string[]): Promise<number> {
   }
 
   void api.gone.then(() => {
-    log.info('ExaBGP closed our input: exiting');
+    log.info(
+      api.outputError === null ? 'ExaBGP closed our input: exiting' : 'ExaBGP is gone: exiting',
+    );
     void created.stop('gone');
   });
   const parent = process.ppid;
@@ -336,7 +337,9 @@ export async function runHealthcheck(argv: readonly string[]): Promise<number> {
   await finished;
   clearInterval(orphanWatch);
   for (const close of closers) await close();
-  await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
+  if (api.writable) await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
+  const broken = api.outputError;
+  if (broken !== null) log.error(`exiting with status 1: could not write to ExaBGP (${broken})`);
   log.close();
-  return EXIT_OK;
+  return broken === null ? EXIT_OK : EXIT_FAILURE;
 }

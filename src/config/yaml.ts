@@ -265,6 +265,7 @@ function buildService(input: ServiceInput, baseTiming: Timing): Service {
     name: input.name,
     timing: timingFrom(input.timing, baseTiming),
     disableFile: input.disable ?? null,
+    disableMode: 'maintenance',
     checks: (input.checks ?? []).map(checkFrom),
     policy: input.policy ?? { kind: 'all' },
     hooks: {

@@ -103,6 +103,12 @@ export interface Service {
   readonly name: string;
   readonly timing: Timing;
   readonly disableFile: string | null;
+  /**
+   * What the disable file does. `reference` (the drop-in default): the checks stop and the DISABLED
+   * attributes are announced, as ExaBGP's healthcheck does. `maintenance`: the service is held as by
+   * `ctl disable`: the checks go on, and the routes are never better than the checks prove.
+   */
+  readonly disableMode?: 'reference' | 'maintenance';
   readonly checks: readonly CheckSpec[];
   readonly policy: CheckPolicy;
   readonly hooks: Hooks;

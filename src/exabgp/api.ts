@@ -18,12 +18,24 @@ const MAX_INPUT_LINE = 64 * 1024;
 
 type Waiter = (answer: 'done' | 'error') => void;
 
+/**
+ * ExaBGP's text encoder tells its processes `shutdown PID PPID` before it stops them; its JSON
+ * encoder sends a notification of type shutdown.
+ */
+const SHUTDOWN_NOTICE = /^shutdown(\s|$)|"notification"\s*:\s*"shutdown"/;
+
 /** One writer for every service: lines of concurrent sends never interleave with another's acks. */
 export class ExabgpApi {
   /** Resolves when ExaBGP closes our stdin (or stdout breaks): ExaBGP is gone. */
   readonly gone: Promise<void>;
+  /** Resolves when ExaBGP says it is shutting down, or is gone: it will route nothing more. */
+  readonly leaving: Promise<void>;
   private markGone!: () => void;
+  private markLeaving!: () => void;
   private isGone = false;
+  private isLeaving = false;
+  /** Why writing failed (EPIPE, ...), null while stdout works. */
+  private writeError: string | null = null;
   private readonly waiters: Waiter[] = [];
   /** Acks still owed for lines whose wait ended early; they are discarded when they arrive. */
   private owed = 0;
@@ -34,17 +46,25 @@ export class ExabgpApi {
   private flushed: Promise<void> | null = null;
 
   constructor(private readonly options: ApiOptions) {
+    this.leaving = new Promise((resolve) => {
+      this.markLeaving = () => {
+        this.isLeaving = true;
+        resolve();
+      };
+    });
     this.gone = new Promise((resolve) => {
       this.markGone = () => {
         if (this.isGone) return;
         this.isGone = true;
+        this.markLeaving();
         for (const waiter of this.waiters.splice(0)) waiter('error');
         resolve();
       };
     });
     const { input, output } = options;
     output.on('error', (error: NodeJS.ErrnoException) => {
-      options.log.warn(`cannot write to ExaBGP (${error.code ?? error.message}): it is gone`);
+      this.writeError ??= error.code ?? error.message;
+      options.log.error(`cannot write to ExaBGP (${this.writeError}): it is gone`);
       this.markGone();
     });
     if (input) {
@@ -60,6 +80,22 @@ export class ExabgpApi {
     return this.isGone;
   }
 
+  /** ExaBGP said it is shutting down, or is gone. */
+  get isShuttingDown(): boolean {
+    return this.isLeaving;
+  }
+
+  /** Why stdout failed (an error code such as EPIPE), or null while it works. */
+  get outputError(): string | null {
+    return this.writeError;
+  }
+
+  /** Whether lines can still be written: stdout has not failed (ExaBGP may have closed our stdin). */
+  get writable(): boolean {
+    const { output } = this.options;
+    return this.writeError === null && !output.destroyed && output.writable;
+  }
+
   private onData(chunk: string): void {
     this.buffer += chunk;
     let newline: number;
@@ -72,6 +108,11 @@ export class ExabgpApi {
   }
 
   private onLine(line: string): void {
+    if (SHUTDOWN_NOTICE.test(line)) {
+      this.options.log.info('ExaBGP is shutting down');
+      this.markLeaving();
+      return;
+    }
     if (line !== 'done' && line !== 'error') {
       if (line !== '') this.options.log.debug(`ignoring input from ExaBGP: ${line.slice(0, 200)}`);
       return;
@@ -95,6 +136,59 @@ export class ExabgpApi {
     const run = this.queue.then(() => this.sendNow(lines, signal, ackTimeoutMs));
     this.queue = run.catch(() => undefined);
     return run;
+  }
+
+  /**
+   * Writes every line at once, then waits for their acks until one deadline (a stop must stay
+   * bounded: a deaf ExaBGP costs `deadlineMs` in all, not an ack timeout per line). Also writes
+   * when ExaBGP closed our stdin, as long as stdout works. Resolves with how many were acked (all
+   * of them without acks); never rejects.
+   */
+  sendAll(lines: readonly string[], deadlineMs: number): Promise<number> {
+    const run = this.queue.then(() => this.sendAllNow(lines, deadlineMs));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async sendAllNow(lines: readonly string[], deadlineMs: number): Promise<number> {
+    // Lines batched without acks go first: the order of the stream is the order of the calls.
+    if (this.flushed) await this.flushed;
+    if (lines.length === 0 || !this.writable) return 0;
+    const expecting = this.options.acks && !this.isGone;
+    const acks = expecting ? lines.map(() => this.expectAck()) : [];
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, deadlineMs);
+    });
+    const written = new Promise<void>((resolve) => {
+      this.options.output.write(lines.map((line) => `${line}\n`).join(''), () => resolve());
+    });
+    let acked = 0;
+    const answered = Promise.all(
+      acks.map((ack) =>
+        ack.promise.then((answer) => {
+          if (answer === 'done') acked++;
+          if (!this.isGone) this.options.onAck?.(answer);
+        }),
+      ),
+    );
+    await Promise.race([Promise.all([written, answered]), deadline, this.gone]);
+    clearTimeout(timer);
+    let missing = 0;
+    for (const ack of acks) {
+      const index = this.waiters.indexOf(ack.waiter);
+      if (index === -1) continue;
+      this.waiters.splice(index, 1);
+      this.owed++;
+      missing++;
+    }
+    if (missing > 0 && !this.isGone) {
+      this.options.log.warn(
+        `no answer from ExaBGP within ${deadlineMs / 1000} s for ${missing} of ${lines.length} lines`,
+      );
+      for (let i = 0; i < missing; i++) this.options.onAck?.('timeout');
+    }
+    return expecting ? acked : lines.length;
   }
 
   /** Resolves once every send made so far has finished. */

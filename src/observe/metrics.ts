@@ -1,17 +1,11 @@
 // Prometheus metrics of the running process, fed by the runtime's events, in a registry of their own.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { AnnounceTarget } from '../core/announcer.js';
-import type { HealthState } from '../core/health.js';
+import { SERVICE_STATES, type ServiceState } from '../core/route-target.js';
 import type { CheckReport, RuntimeObserver } from '../runtime/observer.js';
 
-export const HEALTH_STATES: readonly HealthState[] = [
-  'INIT',
-  'DISABLED',
-  'RISING',
-  'FALLING',
-  'UP',
-  'DOWN',
-];
+/** Every state a service can show, each a series of the state gauge. */
+export const HEALTH_STATES: readonly ServiceState[] = SERVICE_STATES;
 
 export type AckAnswer = 'done' | 'error' | 'timeout';
 const ACK_ANSWERS: readonly AckAnswer[] = ['done', 'error', 'timeout'];
@@ -190,7 +184,7 @@ export class Metrics implements RuntimeObserver {
     }
   }
 
-  transitioned(service: string, from: HealthState, to: HealthState, _reason: string): void {
+  transitioned(service: string, from: ServiceState, to: ServiceState, _reason: string): void {
     const known = this.services.get(service);
     if (!known) return;
     known.transitions.add(`${from}>${to}`);
@@ -212,7 +206,7 @@ export class Metrics implements RuntimeObserver {
     if (answer === 'timeout') this.ackTimeouts.inc();
   }
 
-  private setState(service: string, current: HealthState): void {
+  private setState(service: string, current: ServiceState): void {
     for (const state of HEALTH_STATES)
       this.state.set({ service, state }, state === current ? 1 : 0);
   }

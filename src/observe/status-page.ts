@@ -1,6 +1,6 @@
 // The status page: one self-contained HTML document rendered from a status snapshot, timeline drawn in SVG.
 import { createHash } from 'node:crypto';
-import type { HealthState } from '../core/health.js';
+import type { ServiceState } from '../core/route-target.js';
 import type { ProcessStatus, ServiceStatus, Transition } from '../runtime/control.js';
 
 export interface StatusPageOptions {
@@ -16,15 +16,26 @@ export const DEFAULT_REFRESH_SECONDS = 5;
 export const DEFAULT_TIMELINE_MS = 60 * 60 * 1000;
 const MIN_TIMELINE_MS = 60 * 1000;
 
-export const STATE_COLOURS: Readonly<Record<HealthState, string>> = {
+export const STATE_COLOURS: Readonly<Record<ServiceState, string>> = {
   UP: '#2e7d32',
   DOWN: '#c62828',
   RISING: '#9ccc65',
   FALLING: '#ef6c00',
   DISABLED: '#757575',
+  DRAINING: '#6a1b9a',
+  DRAINED: '#4a148c',
   INIT: '#90a4ae',
 };
-const STATE_ORDER: readonly HealthState[] = ['UP', 'RISING', 'FALLING', 'DOWN', 'DISABLED', 'INIT'];
+const STATE_ORDER: readonly ServiceState[] = [
+  'UP',
+  'RISING',
+  'FALLING',
+  'DOWN',
+  'DISABLED',
+  'DRAINING',
+  'DRAINED',
+  'INIT',
+];
 
 const ESCAPES: Record<string, string> = {
   '&': '&amp;',
@@ -72,7 +83,7 @@ function timeTag(ms: number): string {
   return `<time datetime="${new Date(ms).toISOString()}">${formatTime(ms)}</time>`;
 }
 
-const badge = (state: HealthState): string =>
+const badge = (state: ServiceState): string =>
   `<span class="badge" data-state="${state}">${state}</span>`;
 
 function renderChecks(service: ServiceStatus): string {
@@ -116,10 +127,9 @@ function renderService(service: ServiceStatus, now: number): string {
       `by <b class="by">${escapeHtml(service.maintenance.by)}</b>: ` +
       `<span class="why">${escapeHtml(service.maintenance.reason)}</span></p>`
     : '';
-  const draining = service.draining ? ' <span class="draining">draining</span>' : '';
   return (
     `<article class="service" data-service="${escapeHtml(service.name)}" data-state="${service.state}">` +
-    `<h2><span class="name">${escapeHtml(service.name)}</span> ${badge(service.state)}${draining}</h2>` +
+    `<h2><span class="name">${escapeHtml(service.name)}</span> ${badge(service.state)}</h2>` +
     `<p class="since">${service.state} for ${formatDuration(now - service.since)}, since ${timeTag(service.since)}</p>` +
     maintenance +
     `<h3>Last check</h3>${renderChecks(service)}` +
@@ -129,7 +139,7 @@ function renderService(service: ServiceStatus, now: number): string {
 }
 
 interface Segment {
-  readonly state: HealthState;
+  readonly state: ServiceState;
   readonly start: number;
   readonly end: number;
   readonly reason: string | null;
@@ -139,7 +149,7 @@ interface Segment {
 export function timelineSegments(service: ServiceStatus, start: number, end: number): Segment[] {
   const transitions: readonly Transition[] = service.transitions;
   const before = transitions.filter((t) => t.at <= start).at(-1);
-  let state: HealthState = before?.to ?? transitions[0]?.from ?? service.state;
+  let state: ServiceState = before?.to ?? transitions[0]?.from ?? service.state;
   let reason: string | null = before?.reason ?? null;
   let from = start;
   const segments: Segment[] = [];
@@ -236,7 +246,7 @@ function renderTimeline(status: ProcessStatus, now: number, longest: number): st
 }
 
 function renderSummary(status: ProcessStatus): string {
-  const counts = new Map<HealthState, number>();
+  const counts = new Map<ServiceState, number>();
   for (const s of status.services) counts.set(s.state, (counts.get(s.state) ?? 0) + 1);
   const parts = STATE_ORDER.filter((s) => counts.has(s)).map(
     (s) => `${counts.get(s) ?? 0} ${badge(s)}`,
@@ -269,7 +279,6 @@ article h3{font-size:12px;text-transform:uppercase;letter-spacing:.04em;color:va
 article p{margin:2px 0}
 .badge{display:inline-block;padding:1px 8px;border-radius:10px;color:#fff;font-size:12px;font-weight:600;letter-spacing:.03em}
 ${STATE_ORDER.map((s) => `.badge[data-state="${s}"]{background:${STATE_COLOURS[s]}}`).join('\n')}
-.draining{font-size:12px;border:1px solid #ef6c00;color:#ef6c00;border-radius:10px;padding:0 8px}
 .maintenance{background:#fff3e0;color:#5d4037;border-radius:6px;padding:6px 10px;margin:6px 0}
 .last-check.failed .verdict,.check.failed .mark{color:#c62828;font-weight:600}
 .last-check.passed .verdict,.check.passed .mark{color:#2e7d32;font-weight:600}

@@ -1,6 +1,6 @@
 // What each service is doing, kept from the runtime's events, for /status, the status page and `ctl status`.
 import type { AnnounceTarget } from '../core/announcer.js';
-import type { HealthState } from '../core/health.js';
+import type { ServiceState } from '../core/route-target.js';
 import type { Maintenance, ProcessStatus, ServiceStatus, Transition } from '../runtime/control.js';
 import type { CheckReport, RuntimeObserver } from '../runtime/observer.js';
 
@@ -18,7 +18,7 @@ export interface StatusStoreOptions {
 
 /** Updated in place on every check and announcement: a thousand services check every second. */
 interface Entry {
-  state: HealthState;
+  state: ServiceState;
   since: number;
   lastCheck: CheckReport | null;
   lastCheckAt: number;
@@ -28,7 +28,6 @@ interface Entry {
   announcedLines: readonly string[];
   announcedAt: number;
   maintenance: Maintenance | null;
-  draining: boolean;
   transitions: Transition[];
 }
 
@@ -67,7 +66,6 @@ export class StatusStore implements RuntimeObserver {
       announcedLines: [],
       announcedAt: 0,
       maintenance: null,
-      draining: false,
       transitions: [],
     });
   }
@@ -88,14 +86,6 @@ export class StatusStore implements RuntimeObserver {
     return true;
   }
 
-  /** Returns false for an unknown service. */
-  setDraining(service: string, draining: boolean): boolean {
-    const entry = this.entries.get(service);
-    if (!entry) return false;
-    entry.draining = draining;
-    return true;
-  }
-
   checked(service: string, report: CheckReport, _disabled: boolean): void {
     const entry = this.entries.get(service);
     if (!entry) return;
@@ -103,7 +93,7 @@ export class StatusStore implements RuntimeObserver {
     entry.lastCheckAt = this.now();
   }
 
-  transitioned(service: string, from: HealthState, to: HealthState, reason: string): void {
+  transitioned(service: string, from: ServiceState, to: ServiceState, reason: string): void {
     const entry = this.entries.get(service);
     if (!entry) return;
     const at = this.now();
@@ -151,7 +141,6 @@ function toStatus(name: string, entry: Entry): ServiceStatus {
       at: entry.announcedAt,
     },
     maintenance: entry.maintenance,
-    draining: entry.draining,
     transitions: [...entry.transitions],
   };
 }

@@ -1,6 +1,6 @@
 // What an operator can ask of the running process (control socket, status page), and what it reports.
-import type { HealthState } from '../core/health.js';
 import type { AnnounceTarget } from '../core/announcer.js';
+import type { ServiceState } from '../core/route-target.js';
 import type { CheckReport } from './observer.js';
 
 export interface Maintenance {
@@ -13,14 +13,15 @@ export interface Maintenance {
 
 export interface Transition {
   readonly at: number;
-  readonly from: HealthState;
-  readonly to: HealthState;
+  readonly from: ServiceState;
+  readonly to: ServiceState;
   readonly reason: string;
 }
 
 export interface ServiceStatus {
   readonly name: string;
-  readonly state: HealthState;
+  /** The state shown: the health state, DISABLED in maintenance, DRAINING or DRAINED. */
+  readonly state: ServiceState;
   /** Wall-clock time (ms since the epoch) the state was entered. */
   readonly since: number;
   readonly lastCheck: (CheckReport & { readonly at: number }) | null;
@@ -31,7 +32,6 @@ export interface ServiceStatus {
     readonly at: number;
   } | null;
   readonly maintenance: Maintenance | null;
-  readonly draining: boolean;
   /** Recent transitions, oldest first (bounded). */
   readonly transitions: readonly Transition[];
 }

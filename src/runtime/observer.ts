@@ -1,7 +1,7 @@
 // What the runtime tells the outside (metrics, status, logs) as it works.
 import type { AnnounceTarget } from '../core/announcer.js';
-import type { HealthState } from '../core/health.js';
 import type { ProbeResult } from '../core/probe.js';
+import type { ServiceState } from '../core/route-target.js';
 
 export interface CheckReport {
   readonly ok: boolean;
@@ -14,7 +14,7 @@ export interface CheckReport {
 
 export interface RuntimeObserver {
   checked?(service: string, report: CheckReport, disabled: boolean): void;
-  transitioned?(service: string, from: HealthState, to: HealthState, reason: string): void;
+  transitioned?(service: string, from: ServiceState, to: ServiceState, reason: string): void;
   announced?(service: string, target: AnnounceTarget, lines: readonly string[]): void;
 }
 

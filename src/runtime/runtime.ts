@@ -1,8 +1,8 @@
 // Runs every service's loop and carries out what operators ask: maintenance, check now, drain, reload, stop.
 import { announcementsFor, type AnnounceTarget } from '../core/announcer.js';
 import { encodeExabgpText, type ApiForm } from '../core/encoder.js';
-import type { AnnouncedState, HealthState } from '../core/health.js';
 import type { Logger } from '../core/logger.js';
+import { preference, type ServiceState } from '../core/route-target.js';
 import type { Service } from '../core/service.js';
 import type { ExabgpApi } from '../exabgp/api.js';
 import type { AddressManager } from '../host/addresses.js';
@@ -38,7 +38,7 @@ export interface RuntimeDeps {
   readonly runHooks: (
     service: Service,
     commands: readonly string[],
-    state: HealthState,
+    state: ServiceState,
     signal: AbortSignal,
   ) => Promise<void>;
   readonly observer?: RuntimeObserver;
@@ -53,17 +53,22 @@ export interface RuntimeDeps {
   readonly startGroupSize?: number;
   /** Drain time for services that set none (`--drain-time`), seconds. */
   readonly defaultDrain?: number;
-  /** How long each withdrawal's ack is waited for at shutdown. */
+  /** How long the acks of the lines written at shutdown are waited for, all together. */
   readonly shutdownAckTimeoutMs?: number;
-  readonly onDraining?: (service: string, draining: boolean) => void;
   readonly onServicesChanged?: (added: readonly string[], removed: readonly string[]) => void;
 }
 
-/** Why the runtime stopped: a signal (withdraw), ExaBGP gone (nothing to write to), or every loop ended. */
+/**
+ * Why the runtime stopped: a signal (drain where configured, then withdraw), ExaBGP gone (withdraw
+ * while stdout works, no drain), or every loop ended.
+ */
 export type StopReason = 'signal' | 'gone' | 'end';
 
 /** The longest drain we wait for, whatever is configured: a stop must stay bounded. */
 export const MAX_DRAIN_SECONDS = 300;
+
+/** How long lines written while ExaBGP is going away may take: it acks nothing more. */
+const LEAVING_WRITE_MS = 500;
 
 /** The widest spread of the services' first checks. */
 export const MAX_STAGGER_MS = 1000;
@@ -95,6 +100,15 @@ interface Entry {
   end: RunEnd | null;
   /** The lines of each target, encoded once per configuration: every cycle re-announces. */
   lines: Partial<Record<AnnounceTarget, readonly string[]>>;
+  /** What was last written for the service: what the stream says of its routes now. */
+  written: AnnounceTarget | null;
+  /** Ends a drain's wait early (`ctl enable`). */
+  drainCut: AbortController | null;
+}
+
+/** Whether `target` withdraws the routes of `service` (EXIT, or DOWN and DISABLED with withdraw-on-down). */
+function withdraws(service: Service, target: AnnounceTarget): boolean {
+  return preference(service.routes, target)[0] === Infinity;
 }
 
 export class Runtime implements ControlTarget {
@@ -129,17 +143,26 @@ export class Runtime implements ControlTarget {
       loop: null,
       end: null,
       lines: {},
+      written: null,
+      drainCut: null,
       runner: undefined as unknown as ServiceRunner,
+    };
+    const disableFile = (maintenance: boolean): boolean => {
+      const current = entry.runner.service;
+      return (
+        (current.disableMode === 'maintenance') === maintenance && deps.disableFileExists(current)
+      );
     };
     entry.runner = new ServiceRunner(service, {
       clock: deps.clock,
       check: deps.makeCheck(service),
-      isDisabled: () =>
-        deps.maintenance?.get(entry.runner.service.name) != null ||
-        deps.disableFileExists(entry.runner.service),
+      isDisabled: () => disableFile(false),
+      inMaintenance: () =>
+        deps.maintenance?.get(entry.runner.service.name) != null || disableFile(true),
       runHooks: (commands, state) =>
         deps.runHooks(entry.runner.service, commands, state, entry.controller.signal),
-      announce: (state, signal) => this.announce(entry, state, signal),
+      announce: (target, signal) => this.announce(entry, target, signal),
+      lastAnnounced: () => entry.written,
       log: deps.log,
       observer: deps.observer,
     });
@@ -170,30 +193,46 @@ export class Runtime implements ControlTarget {
     });
   }
 
-  private announce(entry: Entry, state: AnnouncedState, signal: AbortSignal): Promise<void> {
+  /**
+   * Writes the lines of `target` for the entry's service and records it as what the stream says;
+   * the record is made when the lines are queued, so it always names the last lines queued.
+   */
+  private writeTarget(
+    entry: Entry,
+    target: AnnounceTarget,
+    signal?: AbortSignal,
+    lines: readonly string[] = this.linesOf(entry, target),
+  ): Promise<void> {
+    entry.written = target;
+    return this.write(entry.runner.service, target, lines, signal);
+  }
+
+  private announce(entry: Entry, target: AnnounceTarget, signal: AbortSignal): Promise<void> {
     const { service } = entry.runner;
     if (this.stopping || signal.aborted) return Promise.resolve();
-    if (service.addresses.dynamic) return this.announceDynamic(entry, state, signal);
-    this.deps.log.debug(`${service.name}: send announces for ${state} state to ExaBGP`);
-    return this.write(service, state, this.linesOf(entry, state), signal);
+    if (service.addresses.dynamic) return this.announceDynamic(entry, target, signal);
+    this.deps.log.debug(`${service.name}: send announces for ${target} state to ExaBGP`);
+    return this.writeTarget(entry, target, signal);
   }
 
   /** With dynamic addresses, the address is added before UP and removed after DOWN or DISABLED. */
   private async announceDynamic(
     entry: Entry,
-    state: AnnouncedState,
+    target: AnnounceTarget,
     signal: AbortSignal,
   ): Promise<void> {
     const { service } = entry.runner;
     const { addresses } = entry.ready;
     const { prefixes } = service.routes;
-    if (state === 'UP') {
+    if (target === 'UP') {
       this.deps.log.info(`${service.name}: service up, restoring addresses`);
       await addresses.setup(prefixes);
+      // A hold that began while the addresses were set up has written its own lines since.
+      if (entry.runner.target !== 'UP' || this.stopping) return;
     }
-    this.deps.log.debug(`${service.name}: send announces for ${state} state to ExaBGP`);
-    await this.write(service, state, this.linesOf(entry, state), signal);
-    if ((state === 'DOWN' || state === 'DISABLED') && !signal.aborted) {
+    this.deps.log.debug(`${service.name}: send announces for ${target} state to ExaBGP`);
+    await this.writeTarget(entry, target, signal);
+    if (target !== 'UP' && !signal.aborted) {
       this.deps.log.info(`${service.name}: service down, deleting addresses`);
       await addresses.remove(prefixes);
     }
@@ -238,9 +277,11 @@ export class Runtime implements ControlTarget {
   }
 
   /**
-   * Stops every loop once. On a signal, drains where configured, then withdraws every prefix of every
-   * service (each exactly once) and removes the addresses that were set up. A second request during
-   * a drain cuts the drain short.
+   * Stops every loop once. On a signal, drains where configured (never a service whose routes a
+   * drain would not make less preferred), then withdraws every prefix of every service at once,
+   * and removes the addresses that were set up. When ExaBGP is going away (it closed our stdin or
+   * said it is shutting down) there is no drain, and the withdrawals are written while stdout
+   * works, without waiting for acks. A second request during a drain cuts the drain short.
    */
   stop(reason: 'signal' | 'gone'): Promise<void> {
     if (this.stopping) {
@@ -264,30 +305,25 @@ export class Runtime implements ControlTarget {
     const { deps } = this;
     const entries = [...this.entries.values()];
     await Promise.all(entries.map((e) => e.loop ?? Promise.resolve()));
-    if (reason === 'signal' && !deps.api.closed) {
-      const draining = entries.filter((e) => this.drainSeconds(e.runner.service) > 0);
-      if (draining.length > 0) {
-        for (const { runner } of draining) {
-          const lines = this.linesFor(runner.service, 'DISABLED');
-          deps.log.info(
-            `${runner.service.name}: draining for ${this.drainSeconds(runner.service)} s`,
-          );
-          deps.onDraining?.(runner.service.name, true);
-          await this.write(runner.service, 'DISABLED', lines);
-        }
-        const longest = Math.max(...draining.map((e) => this.drainSeconds(e.runner.service)));
-        await this.waitDrain(longest * 1000);
-      }
-      deps.log.info('exiting: withdrawing every route');
-      for (const { runner } of entries) {
-        await this.write(
-          runner.service,
-          'EXIT',
-          this.linesFor(runner.service, 'EXIT'),
-          undefined,
-          deps.shutdownAckTimeoutMs,
-        );
-      }
+    const ackDeadline = deps.shutdownAckTimeoutMs ?? 2000;
+    if (reason === 'signal' && !deps.api.isShuttingDown) await this.drainAll(entries, ackDeadline);
+    const leaving = reason === 'gone' || deps.api.isShuttingDown;
+    if (deps.api.writable) {
+      deps.log.info(
+        leaving
+          ? 'exiting: ExaBGP is going away, withdrawing every route without a drain'
+          : 'exiting: withdrawing every route',
+      );
+      const lines = entries.flatMap((entry) => {
+        entry.written = 'EXIT';
+        return this.linesOf(entry, 'EXIT');
+      });
+      await deps.api.sendAll(
+        lines,
+        leaving ? Math.min(ackDeadline, LEAVING_WRITE_MS) : ackDeadline,
+      );
+      for (const entry of entries)
+        deps.observer?.announced?.(entry.runner.service.name, 'EXIT', this.linesOf(entry, 'EXIT'));
     }
     for (const { runner, ready } of entries) {
       const { service } = runner;
@@ -298,14 +334,53 @@ export class Runtime implements ControlTarget {
     }
   }
 
-  /** Waits for a drain, cut short by a second stop or by ExaBGP leaving. */
-  private async waitDrain(ms: number): Promise<void> {
-    const cut = new AbortController();
-    const onCut = () => cut.abort();
+  /**
+   * The drain at a stop: the services that announce something a drain makes less preferred
+   * announce it, all at once, and the longest drain time is waited. Nothing is waited when ExaBGP
+   * acknowledged none of those lines (it is not routing any more), nor past a second stop request
+   * or ExaBGP leaving.
+   */
+  private async drainAll(entries: readonly Entry[], ackDeadline: number): Promise<void> {
+    const { deps } = this;
+    let longest = 0;
+    const lines: string[] = [];
+    for (const entry of entries) {
+      const { runner } = entry;
+      const seconds = this.drainSeconds(runner.service);
+      const { hold } = runner.snapshot;
+      if (seconds <= 0 || hold === 'drained' || entry.written === null) continue;
+      if (withdraws(runner.service, entry.written)) continue;
+      if (hold !== 'draining') void runner.setDrain('draining', 'stopping');
+      const target = runner.target;
+      // A drain that moves nothing (the routes already say as little) is not waited for.
+      if (target === null || target === entry.written || withdraws(runner.service, target))
+        continue;
+      deps.log.info(`${runner.service.name}: draining for ${seconds} s`);
+      longest = Math.max(longest, seconds);
+      entry.written = target;
+      const own = this.linesOf(entry, target);
+      deps.observer?.announced?.(runner.service.name, target, own);
+      lines.push(...own);
+    }
+    if (longest === 0) return;
+    const acked = await deps.api.sendAll(lines, ackDeadline);
+    if (acked === 0 && !deps.api.isShuttingDown) {
+      deps.log.warn('ExaBGP acknowledged none of the drain: withdrawing without waiting');
+      return;
+    }
+    await this.waitDrain(longest * 1000);
+  }
+
+  /** Waits for a drain, cut short by a second stop, by ExaBGP leaving, or by `cut`. */
+  private async waitDrain(ms: number, cut?: AbortSignal): Promise<void> {
+    const done = new AbortController();
+    const onCut = () => done.abort();
     this.drainCut.signal.addEventListener('abort', onCut, { once: true });
-    void this.deps.api.gone.then(onCut);
-    await this.deps.clock.sleep(ms, cut.signal);
+    cut?.addEventListener('abort', onCut, { once: true });
+    void this.deps.api.leaving.then(onCut);
+    await this.deps.clock.sleep(ms, done.signal);
     this.drainCut.signal.removeEventListener('abort', onCut);
+    cut?.removeEventListener('abort', onCut);
   }
 
   // ---- ControlTarget ----
@@ -332,10 +407,11 @@ export class Runtime implements ControlTarget {
       return { ok: false, error: (error as Error).message };
     }
     this.deps.log.info(`${service}: maintenance set by ${by}: ${reason}`);
-    entry.runner.checkNow();
+    void entry.runner.reconsider(entry.controller.signal);
     return { ok: true, value: undefined };
   }
 
+  /** Ends maintenance and any drain: the routes follow the checks again at once. */
   enable(service: string): ControlResult {
     const entry = this.entry(service);
     if ('ok' in entry) return entry;
@@ -345,28 +421,43 @@ export class Runtime implements ControlTarget {
       return { ok: false, error: (error as Error).message };
     }
     this.deps.log.info(`${service}: maintenance cleared`);
-    this.deps.onDraining?.(service, false);
+    entry.drainCut?.abort();
+    entry.drainCut = null;
+    void entry.runner.setDrain(null, 'enabled');
     if (entry.loop === null && !this.stopping) this.startLoop(entry);
-    else entry.runner.checkNow();
+    void entry.runner.reconsider(entry.controller.signal);
     return { ok: true, value: undefined };
   }
 
-  /** Moves traffic away (disabled attributes), waits the drain time, withdraws; `enable` brings it back. */
+  /**
+   * Moves traffic away (the disabled attributes, never better than the checks prove), waits the
+   * drain time, withdraws, and keeps the routes withdrawn (DRAINED) until `enable`.
+   */
   async drain(service: string): Promise<ControlResult> {
     const entry = this.entry(service);
     if ('ok' in entry) return entry;
     if (this.stopping) return { ok: false, error: 'the process is stopping' };
-    if (entry.loop === null) return { ok: false, error: `${service} is already drained` };
-    const seconds = this.drainSeconds(entry.runner.service);
+    const { runner } = entry;
+    const { hold } = runner.snapshot;
+    if (hold === 'draining' || hold === 'drained')
+      return { ok: false, error: `${service} is already ${hold}` };
+    const seconds = this.drainSeconds(runner.service);
+    const cut = new AbortController();
+    entry.drainCut = cut;
     // A drain lasts until `ctl enable` or a restart; only `ctl disable` is kept across restarts.
-    this.deps.onDraining?.(service, true);
-    await this.stopLoop(entry);
-    const svc = entry.runner.service;
-    this.deps.log.info(`${service}: draining for ${seconds} s`);
-    await this.write(svc, 'DISABLED', this.linesFor(svc, 'DISABLED'));
-    if (seconds > 0) await this.waitDrain(seconds * 1000);
-    if (this.stopping) return { ok: true, value: undefined };
-    await this.write(svc, 'EXIT', this.linesFor(svc, 'EXIT'));
+    const hooks = runner.setDrain('draining', 'ctl drain');
+    const target = runner.target ?? 'EXIT';
+    const moves = seconds > 0 && target !== entry.written && !withdraws(runner.service, target);
+    if (moves) {
+      this.deps.log.info(`${service}: draining for ${seconds} s`);
+      await this.writeTarget(entry, target);
+      await this.waitDrain(seconds * 1000, cut.signal);
+    }
+    await hooks;
+    if (this.stopping || cut.signal.aborted) return { ok: true, value: undefined };
+    entry.drainCut = null;
+    await runner.setDrain('drained', 'drain finished');
+    await this.writeTarget(entry, 'EXIT');
     this.deps.log.info(`${service}: drained and withdrawn; 'ctl enable ${service}' brings it back`);
     return { ok: true, value: undefined };
   }
@@ -432,7 +523,7 @@ export class Runtime implements ControlTarget {
       entry.ready = ready;
       entry.lines = {};
       entry.runner.update(ready.service, deps.makeCheck(ready.service));
-      await this.announceDifference(old, ready.service, entry.runner.snapshot.health.state);
+      await this.announceDifference(entry, old);
     }
     deps.onServicesChanged?.(added, removed);
     const summary = `reloaded: ${added.length} added, ${removed.length} removed, ${changed.length} changed, ${next.size - added.length - changed.length} unchanged`;
@@ -440,17 +531,24 @@ export class Runtime implements ControlTarget {
     return { ok: true, value: { summary } };
   }
 
-  /** Withdraws prefixes no longer configured and writes the lines of the current state that changed. */
-  private async announceDifference(old: Service, next: Service, state: HealthState): Promise<void> {
+  /**
+   * Withdraws prefixes no longer configured, and writes what the routes should say now with the new
+   * configuration (a hold's target may change with the attributes), only the lines that changed.
+   */
+  private async announceDifference(entry: Entry, old: Service): Promise<void> {
+    const next = entry.runner.service;
     const kept = new Set(next.routes.prefixes.map((p) => p.text));
     const gone = {
       ...old,
       routes: { ...old.routes, prefixes: old.routes.prefixes.filter((p) => !kept.has(p.text)) },
     };
     if (gone.routes.prefixes.length > 0) await this.write(old, 'EXIT', this.linesFor(gone, 'EXIT'));
-    if (state !== 'UP' && state !== 'DOWN' && state !== 'DISABLED') return;
-    const before = new Set(this.linesFor(old, state));
-    const lines = this.linesFor(next, state).filter((line) => !before.has(line));
-    if (lines.length > 0) await this.write(next, state, lines);
+    const before = entry.written;
+    const target = entry.runner.target ?? before;
+    if (target === null) return;
+    const written = new Set(before === null ? [] : this.linesFor(old, before));
+    const lines = this.linesOf(entry, target).filter((line) => !written.has(line));
+    if (lines.length > 0 || target !== before)
+      await this.writeTarget(entry, target, undefined, lines);
   }
 }

@@ -1,7 +1,18 @@
 // One service's loop: check, step the state machine, run hooks, announce, wait for the next period.
-import type { AnnouncedState, Health, HealthState } from '../core/health.js';
-import { INITIAL_HEALTH, isAnnouncedState, nextHealth, usesFastInterval } from '../core/health.js';
+import type { AnnounceTarget } from '../core/announcer.js';
+import type { Health, HealthState } from '../core/health.js';
+import { INITIAL_HEALTH, nextHealth, usesFastInterval } from '../core/health.js';
 import type { Logger } from '../core/logger.js';
+import {
+  holdOf,
+  nextVerdict,
+  routeTarget,
+  shownState,
+  type Drain,
+  type Hold,
+  type ServiceState,
+  type Verdict,
+} from '../core/route-target.js';
 import type { Service } from '../core/service.js';
 import type { Clock } from './clock.js';
 import type { CheckReport, RuntimeObserver } from './observer.js';
@@ -13,11 +24,21 @@ export interface ServiceRunnerDeps {
   readonly clock: Clock;
   /** Runs the service's checks once and combines them by its policy. */
   readonly check: (signal: AbortSignal) => Promise<CheckReport>;
-  /** Whether the service is disabled right now (disable file, maintenance). */
+  /**
+   * Whether the reference's disable file is present: the checks stop and the state machine enters
+   * DISABLED, whose attributes are announced whatever the service's health (drop-in behaviour).
+   */
   readonly isDisabled: () => boolean;
-  readonly runHooks: (commands: readonly string[], state: HealthState) => Promise<void>;
-  /** Writes the routes of `state` (and does the dynamic address work around it). */
-  readonly announce: (state: AnnouncedState, signal: AbortSignal) => Promise<void>;
+  /**
+   * Whether an operator holds the service in maintenance (`ctl disable`, a YAML service's disable
+   * file): the checks go on, and the routes are never better than they prove.
+   */
+  readonly inMaintenance?: () => boolean;
+  readonly runHooks: (commands: readonly string[], state: ServiceState) => Promise<void>;
+  /** Writes the routes of `target` (and does the dynamic address work around it). */
+  readonly announce: (target: AnnounceTarget, signal: AbortSignal) => Promise<void>;
+  /** What was last written for this service, by this loop or by anyone else (a drain, a stop). */
+  readonly lastAnnounced: () => AnnounceTarget | null;
   readonly log: Logger;
   readonly observer?: RuntimeObserver;
   readonly random?: () => number;
@@ -28,15 +49,27 @@ export type RunEnd = 'stopped' | 'end';
 
 export interface ServiceSnapshot {
   readonly health: Health;
-  /** Clock time the current state was entered. */
+  /** What the checks last proved. */
+  readonly verdict: Verdict;
+  readonly hold: Hold | null;
+  /** The state shown to operators (the health state, or what a hold made of it). */
+  readonly state: ServiceState;
+  /** Clock time the shown state was entered. */
   readonly since: number;
   readonly lastReport: CheckReport | null;
+  /** The last cycle skipped the checks (the reference's disable file). */
   readonly disabled: boolean;
 }
 
 export class ServiceRunner {
   private health: Health = INITIAL_HEALTH;
+  private verdict: Verdict = null;
+  private drain: Drain = null;
+  private maintenance = false;
+  private shown: ServiceState = 'INIT';
   private since: number;
+  /** Clock time the health state was entered (min-state-time counts from it). */
+  private healthSince: number;
   private lastReport: CheckReport | null = null;
   private disabled = false;
   private wake: (() => void) | null = null;
@@ -51,6 +84,7 @@ export class ServiceRunner {
     this.current = service;
     this.checkFn = deps.check;
     this.since = deps.clock.now();
+    this.healthSince = this.since;
   }
 
   get service(): Service {
@@ -66,6 +100,9 @@ export class ServiceRunner {
   get snapshot(): ServiceSnapshot {
     return {
       health: this.health,
+      verdict: this.verdict,
+      hold: this.hold,
+      state: this.shown,
       since: this.since,
       lastReport: this.lastReport,
       disabled: this.disabled,
@@ -127,6 +164,52 @@ export class ServiceRunner {
     });
   }
 
+  private get hold(): Hold | null {
+    return holdOf(this.drain, this.maintenance);
+  }
+
+  /** What the routes should say now (null: nothing yet, the last announcement stands). */
+  get target(): AnnounceTarget | null {
+    return routeTarget(this.service.routes, this.health.state, this.verdict, this.hold);
+  }
+
+  /**
+   * Starts or ends a drain (`null` ends it): the shown state changes at once and its hooks run.
+   * Writing the routes is the caller's: a drain's writes are timed by the runtime.
+   */
+  setDrain(drain: Drain, reason: string): Promise<void> {
+    this.drain = drain;
+    return this.show(reason);
+  }
+
+  /**
+   * Takes in a change of maintenance made outside the loop (`ctl disable`, `ctl enable`): the shown
+   * state, its hooks and the routes follow at once, without waiting for a check.
+   */
+  async reconsider(signal: AbortSignal): Promise<void> {
+    this.maintenance = this.deps.inMaintenance?.() ?? false;
+    const before = this.deps.lastAnnounced();
+    await this.show(this.maintenance ? 'maintenance' : 'maintenance ended');
+    const target = this.target;
+    if (target !== null && target !== before && !signal.aborted) {
+      await this.deps.announce(target, signal);
+    }
+  }
+
+  /** Moves the shown state to what the health and the hold make of it: log, event, hooks. */
+  private show(reason: string): Promise<void> {
+    const { deps, service } = this;
+    const from = this.shown;
+    const to = shownState(this.health.state, this.hold);
+    if (to === from) return DONE;
+    this.shown = to;
+    this.since = deps.clock.now();
+    deps.log.info(`${service.name}: ${from} -> ${to} (${reason})`);
+    deps.observer?.transitioned?.(service.name, from, to, reason);
+    const own = to === 'DRAINING' || to === 'DRAINED' ? [] : (service.hooks.byState[to] ?? []);
+    return deps.runHooks([...own, ...service.hooks.any], to);
+  }
+
   /** One cycle, as the reference's `one()`; public for tests driving cycles one by one. */
   async cycle(signal: AbortSignal): Promise<void> {
     const { deps, service } = this;
@@ -138,6 +221,7 @@ export class ServiceRunner {
     if (signal.aborted) return;
     this.lastReport = report;
     deps.observer?.checked?.(service.name, report, disabled);
+    this.maintenance = deps.inMaintenance?.() ?? false;
 
     const before = this.health;
     const step = nextHealth(before, { disabled, ok: report.ok }, service.timing);
@@ -145,20 +229,19 @@ export class ServiceRunner {
       deps.log.debug(
         `${service.name}: holding ${before.state} for min-state-time (${report.reason})`,
       );
-      return this.refresh(before.state, before.state, signal);
+    } else {
+      this.health = step.health;
+      this.verdict = nextVerdict(this.verdict, step.entered);
+      if (step.entered !== null) this.healthSince = deps.clock.now();
+      const hold = this.hold;
+      if (step.entered !== null && hold !== null) {
+        deps.log.info(
+          `${service.name}: checks ${before.state} -> ${step.entered} (${report.reason}), shown ${shownState(step.entered, hold)}`,
+        );
+      }
+      await this.show(disabled ? 'disabled' : (hold ?? report.reason));
     }
-    this.health = step.health;
-    if (step.entered !== null) {
-      this.since = deps.clock.now();
-      const reason = disabled ? 'disabled' : report.reason;
-      deps.log.info(`${service.name}: ${before.state} -> ${step.entered} (${reason})`);
-      deps.observer?.transitioned?.(service.name, before.state, step.entered, reason);
-      await deps.runHooks(
-        [...(service.hooks.byState[step.entered] ?? []), ...service.hooks.any],
-        step.entered,
-      );
-    }
-    await this.refresh(before.state, this.health.state, signal);
+    await this.refresh(signal);
   }
 
   /** Whether hysteresis keeps UP or DOWN a while longer (a disable always goes through). */
@@ -166,13 +249,16 @@ export class ServiceRunner {
     const hold = this.service.timing.minStateTime;
     if (hold <= 0 || disabled || to === 'DISABLED') return false;
     if (from !== 'UP' && from !== 'DOWN') return false;
-    return this.deps.clock.now() - this.since < hold * 1000;
+    return this.deps.clock.now() - this.healthSince < hold * 1000;
   }
 
-  private refresh(before: HealthState, state: HealthState, signal: AbortSignal): Promise<void> {
-    if (!isAnnouncedState(state) || signal.aborted) return DONE;
-    // Every cycle re-announces (a peer may have lost the routes) unless --debounce asks otherwise.
-    if (this.service.timing.debounce && state === before) return DONE;
-    return this.deps.announce(state, signal);
+  private refresh(signal: AbortSignal): Promise<void> {
+    const target = this.target;
+    const previous = this.deps.lastAnnounced();
+    if (target === null || signal.aborted) return DONE;
+    // Every cycle re-announces (a peer may have lost the routes) unless --debounce asks otherwise;
+    // a finished drain's withdrawal is written once.
+    if (target === previous && (this.service.timing.debounce || target === 'EXIT')) return DONE;
+    return this.deps.announce(target, signal);
   }
 }

@@ -165,15 +165,15 @@ describe('ctl', () => {
 });
 
 describe('ctl status formatting', () => {
-  it('marks a draining service and says when there are no services', () => {
+  it('shows a drained service by its state and says when there are no services', () => {
     const now = 1_700_000_090_000;
     const status = {
       pid: 1,
       version: '1',
       startedAt: 1_700_000_000_000,
-      services: [serviceStatus('web', 'UP', { draining: true })],
+      services: [serviceStatus('web', 'DRAINED')],
     };
-    expect(formatStatus(status, now)).toMatch(/\nweb\s+UP \(draining\)\s+.* \(1m30s\)/);
+    expect(formatStatus(status, now)).toMatch(/\nweb\s+DRAINED\s+.* \(1m30s\)/);
     expect(formatStatus({ ...status, services: [] }, now)).toBe(
       'bgp-healthcheck 1, pid 1, up 1m30s\nno services\n',
     );

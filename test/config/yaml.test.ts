@@ -23,6 +23,7 @@ describe('loadYamlConfig', () => {
       name: 'web',
       timing: DEFAULT_TIMING,
       disableFile: null,
+      disableMode: 'maintenance',
       checks: [],
       policy: { kind: 'all' },
       hooks: { any: [], byState: { UP: [], DOWN: [], DISABLED: [] } },

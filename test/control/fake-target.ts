@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { HealthState } from '../../src/core/health.js';
+import type { ServiceState } from '../../src/core/route-target.js';
 import type {
   ControlResult,
   ControlTarget,
@@ -13,7 +13,7 @@ import type { CheckReport } from '../../src/runtime/observer.js';
 
 export function serviceStatus(
   name: string,
-  state: HealthState,
+  state: ServiceState,
   extra: Partial<ServiceStatus> = {},
 ): ServiceStatus {
   return {
@@ -26,7 +26,6 @@ export function serviceStatus(
         : { ok: false, reason: 'HTTP 503', durationMs: 30, checks: [], at: 1_700_000_000_000 },
     announced: null,
     maintenance: null,
-    draining: false,
     transitions: [],
     ...extra,
   };
@@ -96,7 +95,7 @@ export class FakeTarget implements ControlTarget {
     const error = this.unknown(service);
     if (error) return error;
     await this.drainGate;
-    this.update(service, { draining: true });
+    this.update(service, { state: 'DRAINED' });
     return { ok: true, value: undefined };
   }
 

@@ -1,4 +1,5 @@
 // `ctl` and `nagios` against the real bgp-healthcheck process, over its real control socket.
+import type { ProcessStatus } from '../../src/runtime/control.js';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -134,20 +135,40 @@ interface Started {
     expect(JSON.parse(readFileSync(stateFile, 'utf8'))).toEqual({ services: {} });
   });
 
-  it('drains: disabled attributes first, then the withdraw', async () => {
-    const proc = start();
+  it('drains: disabled attributes first, then the withdraw, then DRAINED until enable', async () => {
+    const proc = start(['--drain-time', '1']);
     await waitFor(stateIs('UP'), 15_000);
     const before = proc.lines.length;
     expect((await ctl('drain', 'itest')).code).toBe(0);
-    await waitFor(
-      () => proc.lines.slice(before).some((l) => l.startsWith('withdraw route')),
-      10_000,
-    );
+    await waitFor(stateIs('DRAINED'), 10_000);
     const after = proc.lines.slice(before);
     const disabledAt = after.findIndex((l) => l.includes('med 500'));
     const withdrawAt = after.findIndex((l) => l.startsWith('withdraw route 198.51.100.10/32'));
     expect(disabledAt).toBeGreaterThanOrEqual(0);
     expect(withdrawAt).toBeGreaterThan(disabledAt);
+    // The checks go on while drained, and nothing is announced until enable.
+    const drained = proc.lines.length;
+    await waitFor(async () => {
+      const { out } = await ctl('--json', 'status');
+      const service = (JSON.parse(out) as { value: ProcessStatus }).value.services[0];
+      return service?.lastCheck !== null && (service?.lastCheck?.at ?? 0) > Date.now() - 500;
+    }, 10_000);
+    expect(proc.lines.slice(drained).filter((l) => l.startsWith('announce'))).toEqual([]);
+    expect((await ctl('drain', 'itest')).err).toContain('itest is already drained');
+    expect((await ctl('enable', 'itest')).code).toBe(0);
+    await waitFor(stateIs('UP'), 10_000);
+    await waitFor(() => proc.lines.at(-1)?.includes('med 100') === true, 10_000);
+  });
+
+  it('withdraws at once on a drain without a drain time', async () => {
+    const proc = start();
+    await waitFor(stateIs('UP'), 15_000);
+    const before = proc.lines.length;
+    expect((await ctl('drain', 'itest')).code).toBe(0);
+    await waitFor(stateIs('DRAINED'), 10_000);
+    const after = proc.lines.slice(before);
+    expect(after.some((l) => l.includes('med 500'))).toBe(false);
+    expect(after).toContain('withdraw route 198.51.100.10/32 next-hop self');
   });
 
   it('refuses a second process on the same socket', async () => {

@@ -237,6 +237,6 @@ describe('ExabgpApi', () => {
     h.output.destroy(Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }));
     await flush();
     expect(gone.done).toBe(true);
-    expect(h.logs.some((l) => l.level === 'warn' && l.message.includes('EPIPE'))).toBe(true);
+    expect(h.logs.some((l) => l.level === 'error' && l.message.includes('EPIPE'))).toBe(true);
   });
 });

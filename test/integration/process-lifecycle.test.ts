@@ -31,9 +31,9 @@ const BASE = [
 ];
 
 describe('the healthcheck process', () => {
-  it('exits promptly, writing nothing more, when ExaBGP closes its stdin', async () => {
+  it('withdraws while stdout still works, then exits, when ExaBGP closes its stdin', async () => {
     const run = runHealthcheck(
-      { impl: 'ours', args: [...BASE, '--command', 'true'] },
+      { impl: 'ours', args: [...BASE, '--command', 'true', '--drain-time', '30'] },
       {
         onLine: (_line, index, proc) => {
           if (index === 1) proc.stdin.end();
@@ -42,7 +42,10 @@ describe('the healthcheck process', () => {
     );
     const outcome = await run;
     expect(outcome.code).toBe(0);
-    expect(outcome.lines.every((l) => l.startsWith('announce'))).toBe(true);
+    // No drain: ExaBGP is going away. The withdrawal is the last line.
+    expect(outcome.lines.some((l) => l.includes('med 500'))).toBe(false);
+    expect(outcome.lines.at(-1)).toBe('withdraw route 198.51.100.10/32 next-hop self');
+    expect(outcome.lines.slice(0, -1).every((l) => l.startsWith('announce'))).toBe(true);
   });
 
   it('exits when its parent goes away (orphaned), as the reference', async () => {

@@ -64,13 +64,13 @@ describe('status page', () => {
     expect(html.match(/<script>/g)).toHaveLength(1);
   });
 
-  it('shows maintenance with who, why and since when, and marks a draining service', () => {
+  it('shows maintenance with who, why and since when, and a drained service by its state', () => {
     const { store } = scenario();
     store.setMaintenance('web', { by: 'alice', reason: 'kernel upgrade', since: T0 });
-    store.setDraining('web', true);
+    store.transitioned('web', 'UP', 'DRAINED', 'drain finished');
     const html = renderStatusPage(store.snapshot(), { now: T0 + 1000 });
     expect(html).toContain('by <b class="by">alice</b>: <span class="why">kernel upgrade</span>');
-    expect(html).toContain('<span class="draining">draining</span>');
+    expect(html).toContain('data-state="DRAINED"');
   });
 
   it('refreshes with a noscript meta refresh unless refreshing is off', () => {
@@ -102,7 +102,6 @@ describe('timelineSegments', () => {
     lastCheck: null,
     announced: null,
     maintenance: null,
-    draining: false,
     transitions,
   });
 

@@ -22,7 +22,6 @@ describe('StatusStore', () => {
         lastCheck: null,
         announced: null,
         maintenance: null,
-        draining: false,
         transitions: [],
       },
     ]);
@@ -63,21 +62,18 @@ describe('StatusStore', () => {
     expect(status.service('a')?.transitions.map((t) => t.reason)).toEqual(['r7', 'r8', 'r9']);
   });
 
-  it('shows maintenance and draining until they are cleared', () => {
+  it('shows maintenance until it is cleared', () => {
     const { status, clock } = store();
     const m = { by: 'alice', reason: 'kernel upgrade', since: clock.t };
     expect(status.setMaintenance('web', m)).toBe(true);
-    expect(status.setDraining('web', true)).toBe(true);
-    expect(status.service('web')).toMatchObject({ maintenance: m, draining: true });
+    expect(status.service('web')).toMatchObject({ maintenance: m });
     status.setMaintenance('web', null);
-    status.setDraining('web', false);
-    expect(status.service('web')).toMatchObject({ maintenance: null, draining: false });
+    expect(status.service('web')).toMatchObject({ maintenance: null });
   });
 
-  it('refuses maintenance and draining for an unknown service', () => {
+  it('refuses maintenance for an unknown service', () => {
     const { status } = store();
     expect(status.setMaintenance('nope', { by: 'a', reason: 'b', since: 0 })).toBe(false);
-    expect(status.setDraining('nope', true)).toBe(false);
     expect(status.snapshot().services.map((s) => s.name)).toEqual(['web']);
   });
 

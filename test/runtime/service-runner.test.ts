@@ -1,6 +1,7 @@
 // One service's loop on a manual clock: cycle counts, start-to-start periods, debounce, hooks, hysteresis.
 import { describe, expect, it } from 'vitest';
-import type { AnnouncedState, HealthState } from '../../src/core/health.js';
+import type { AnnounceTarget } from '../../src/core/announcer.js';
+import type { ServiceState } from '../../src/core/route-target.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { parseIpPrefix } from '../../src/core/ip.js';
 import type { Hooks, Service, Timing } from '../../src/core/service.js';
@@ -27,8 +28,9 @@ function harness(options: Options = {}) {
   const t0 = clock.now();
   const at = (): number => clock.now() - t0;
   const checkStarts: number[] = [];
-  const announced: { state: AnnouncedState; at: number }[] = [];
-  const hooks: { commands: readonly string[]; state: HealthState }[] = [];
+  const announced: { state: AnnounceTarget; at: number }[] = [];
+  const hooks: { commands: readonly string[]; state: ServiceState }[] = [];
+  let last: AnnounceTarget | null = null;
   const tape = options.tape ?? [true];
   const disabledTape = options.disabledTape ?? [false];
   let cycle = 0;
@@ -91,9 +93,11 @@ function harness(options: Options = {}) {
       return Promise.resolve();
     },
     announce: (state) => {
+      last = state;
       announced.push({ state, at: at() });
       return Promise.resolve();
     },
+    lastAnnounced: () => last,
     log: silentLogger,
     ...(options.random ? { random: options.random } : {}),
   });
