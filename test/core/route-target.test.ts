@@ -1,0 +1,100 @@
+// What a service's routes say under each health state and hold, and how routers rank them.
+import { describe, expect, it } from 'vitest';
+import { parseAsn } from '../../src/core/attributes.js';
+import { parseIpPrefix } from '../../src/core/ip.js';
+import type { RoutePolicy } from '../../src/core/route.js';
+import {
+  holdOf,
+  isPreferred,
+  nextVerdict,
+  routeTarget,
+  shownState,
+} from '../../src/core/route-target.js';
+
+const policy = (over: Partial<RoutePolicy> = {}): RoutePolicy => ({
+  prefixes: [parseIpPrefix('198.51.100.10'), parseIpPrefix('198.51.100.11')],
+  nextHop: 'self',
+  metrics: { UP: 100, DOWN: 1000, DISABLED: 500 },
+  increase: 1,
+  localPreference: null,
+  communities: null,
+  disabledCommunities: null,
+  extendedCommunities: null,
+  largeCommunities: null,
+  asPath: null,
+  stateAsPaths: {},
+  pathId: null,
+  neighbors: [],
+  withdrawOnDown: false,
+  ...over,
+});
+
+describe('routeTarget', () => {
+  it('follows the health state without a hold, and says nothing in INIT, RISING and FALLING', () => {
+    expect(routeTarget(policy(), 'UP', 'UP', null)).toBe('UP');
+    expect(routeTarget(policy(), 'DOWN', 'DOWN', null)).toBe('DOWN');
+    expect(routeTarget(policy(), 'DISABLED', null, null)).toBe('DISABLED');
+    for (const state of ['INIT', 'RISING', 'FALLING'] as const)
+      expect(routeTarget(policy(), state, 'UP', null)).toBeNull();
+  });
+
+  it('announces the disabled attributes for a held service the checks prove UP', () => {
+    expect(routeTarget(policy(), 'UP', 'UP', 'maintenance')).toBe('DISABLED');
+    expect(routeTarget(policy(), 'FALLING', 'UP', 'draining')).toBe('DISABLED');
+  });
+
+  it('never announces a held service that is not proven UP better than DOWN', () => {
+    expect(routeTarget(policy(), 'DOWN', 'DOWN', 'maintenance')).toBe('DOWN');
+    expect(routeTarget(policy(), 'RISING', 'DOWN', 'draining')).toBe('DOWN');
+    expect(routeTarget(policy(), 'INIT', null, 'maintenance')).toBe('DOWN');
+    // Disabled attributes that are already worse than DOWN's stay.
+    const worse = policy({ metrics: { UP: 100, DOWN: 1000, DISABLED: 5000 } });
+    expect(routeTarget(worse, 'DOWN', 'DOWN', 'maintenance')).toBe('DISABLED');
+  });
+
+  it('withdraws a drained service whatever its health', () => {
+    expect(routeTarget(policy(), 'UP', 'UP', 'drained')).toBe('EXIT');
+    expect(routeTarget(policy(), 'DOWN', 'DOWN', 'drained')).toBe('EXIT');
+  });
+});
+
+describe('isPreferred', () => {
+  it('ranks local preference first, then AS path length, then MED, and a withdrawal last', () => {
+    expect(isPreferred(policy(), 'UP', 'DOWN')).toBe(true);
+    expect(isPreferred(policy(), 'DOWN', 'UP')).toBe(false);
+    expect(isPreferred(policy(), 'DOWN', 'DOWN')).toBe(false);
+    const prepended = policy({
+      metrics: { UP: 100, DOWN: 10, DISABLED: 500 },
+      stateAsPaths: { DOWN: [parseAsn('64512'), parseAsn('64512'), parseAsn('64512')] },
+    });
+    // A lower MED loses to a shorter AS path.
+    expect(isPreferred(prepended, 'DISABLED', 'DOWN')).toBe(true);
+    expect(isPreferred(policy({ localPreference: 50 }), 'DOWN', 'UP')).toBe(false);
+    const withdrawing = policy({ withdrawOnDown: true });
+    expect(isPreferred(withdrawing, 'UP', 'DOWN')).toBe(true);
+    expect(isPreferred(withdrawing, 'DOWN', 'DISABLED')).toBe(false);
+    expect(isPreferred(policy(), 'DOWN', 'EXIT')).toBe(true);
+  });
+});
+
+describe('states and verdicts', () => {
+  it('keeps the last of UP and DOWN through RISING and FALLING, and forgets it on INIT or DISABLED', () => {
+    expect(nextVerdict(null, 'UP')).toBe('UP');
+    expect(nextVerdict('UP', 'FALLING')).toBe('UP');
+    expect(nextVerdict('UP', null)).toBe('UP');
+    expect(nextVerdict('DOWN', 'RISING')).toBe('DOWN');
+    expect(nextVerdict('UP', 'DOWN')).toBe('DOWN');
+    expect(nextVerdict('UP', 'DISABLED')).toBeNull();
+    expect(nextVerdict('DOWN', 'INIT')).toBeNull();
+  });
+
+  it('shows a drain before maintenance, and maintenance as DISABLED', () => {
+    expect(holdOf('drained', true)).toBe('drained');
+    expect(holdOf(null, true)).toBe('maintenance');
+    expect(holdOf(null, false)).toBeNull();
+    expect(shownState('UP', 'drained')).toBe('DRAINED');
+    expect(shownState('UP', 'draining')).toBe('DRAINING');
+    expect(shownState('DOWN', 'maintenance')).toBe('DISABLED');
+    expect(shownState('RISING', null)).toBe('RISING');
+  });
+});
