@@ -24,6 +24,7 @@ export type ScenarioName =
   | 'ipv6'
   | 'no-ack'
   | 'exabgp-stopped'
+  | 'exabgp-stopped-draining'
   | 'exabgp-killed'
   | 'healthcheck-killed';
 
@@ -35,9 +36,13 @@ export const ALL_SCENARIOS: readonly ScenarioName[] = [
   'ipv6',
   'no-ack',
   'exabgp-stopped',
+  'exabgp-stopped-draining',
   'exabgp-killed',
   'healthcheck-killed',
 ];
+
+/** Scenarios of options the reference does not have. */
+const OURS_ONLY: readonly ScenarioName[] = ['exabgp-stopped-draining'];
 
 function only(paths: RibPath[], prefix: string): RibPath {
   const matching = paths.filter((path) => path.prefix === prefix);
@@ -108,7 +113,9 @@ export function defineGobgpScenarios(
   }
 
   const scenario = (name: ScenarioName, title: string, body: () => Promise<void>) => {
-    if (selection.includes(name)) it(title, body, 60_000);
+    if (!selection.includes(name)) return;
+    if (implementation === 'reference' && OURS_ONLY.includes(name)) return;
+    it(title, body, 60_000);
   };
 
   scenario(
@@ -227,6 +234,27 @@ export function defineGobgpScenarios(
         timeoutMs: CHANGE_MS,
         what: 'the healthcheck process to exit after ExaBGP stopped',
       });
+    },
+  );
+
+  scenario(
+    'exabgp-stopped-draining',
+    'skips its drain and exits at once when ExaBGP itself is stopped',
+    async () => {
+      // A drain far longer than the wait below: only a skipped drain lets the process go in time.
+      const w = await world('stopdrain', {
+        healthcheck: { ...METRICS, ip: PREFIX, 'next-hop': NEXT_HOP, 'drain-time': 60 },
+      });
+      await waitForMed(w, PREFIX, 20, FIRST_ROUTE_MS);
+      expect(healthcheckPids(w)).toHaveLength(1);
+      // ExaBGP waits for its processes to exit: give it all the time a drain would need.
+      const stopping = w.supervisor.stop(w.exabgp.daemon, 'SIGTERM', 90_000);
+      await waitFor(() => healthcheckPids(w).length === 0 || undefined, {
+        timeoutMs: CHANGE_MS,
+        what: 'the healthcheck process to exit without its 60 s drain after ExaBGP stopped',
+      });
+      await stopping;
+      await waitForAbsent(w, PREFIX);
     },
   );
 
