@@ -87,6 +87,20 @@ describe('nagios verdict', () => {
     expect(evaluate(s, { ...defaults, disabled: 'critical' }).code).toBe(2);
   });
 
+  it('counts a draining or drained service as held, at warning level by default', () => {
+    const s = status(
+      serviceStatus('web', 'UP'),
+      serviceStatus('dns', 'DRAINED'),
+      serviceStatus('db', 'DRAINING'),
+    );
+    const result = evaluate(s, defaults);
+    expect(result.code).toBe(1);
+    expect(result.line).toContain('disabled: dns DRAINED, db DRAINING');
+    expect(result.line).not.toContain('down:');
+    expect(evaluate(s, { ...defaults, disabled: 'ok' }).code).toBe(0);
+    expect(evaluate(s, { ...defaults, disabled: 'critical' }).code).toBe(2);
+  });
+
   it('limits the verdict to the services named with --service', () => {
     const s = status(serviceStatus('web', 'UP'), serviceStatus('dns', 'DOWN'));
     expect(evaluate(s, { ...defaults, services: ['web'] })).toEqual({

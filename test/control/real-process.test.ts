@@ -160,6 +160,28 @@ interface Started {
     await waitFor(() => proc.lines.at(-1)?.includes('med 100') === true, 10_000);
   });
 
+  it('holds a DOWN service in maintenance at its DOWN attributes, not the better disabled ones', async () => {
+    const proc = start(['--cmd', 'false']);
+    await waitFor(stateIs('DOWN'), 15_000);
+    const before = proc.lines.length;
+    expect((await ctl('disable', 'itest', '--reason', 'repair')).code).toBe(0);
+    await waitFor(stateIs('DISABLED'), 10_000);
+    await waitFor(() => proc.lines.length > before + 1, 10_000);
+    expect(proc.lines.slice(before).filter((l) => !l.includes('med 1000'))).toEqual([]);
+  });
+
+  it('keeps a drained service withdrawn through SIGTERM', async () => {
+    const proc = start(['--drain-time', '5']);
+    await waitFor(stateIs('UP'), 15_000);
+    expect((await ctl('drain', 'itest')).code).toBe(0);
+    await waitFor(stateIs('DRAINED'), 15_000);
+    const drained = proc.lines.length;
+    proc.run.proc.kill('SIGTERM');
+    const outcome = await proc.run;
+    expect(outcome.code).toBe(0);
+    expect(proc.lines.slice(drained).filter((l) => l.startsWith('announce'))).toEqual([]);
+  });
+
   it('withdraws at once on a drain without a drain time', async () => {
     const proc = start();
     await waitFor(stateIs('UP'), 15_000);

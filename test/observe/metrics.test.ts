@@ -1,4 +1,5 @@
 // The Prometheus metrics, driven by the runtime's observer calls; values read back from the registry.
+import { SERVICE_STATES } from '../../src/core/route-target.js';
 import { describe, expect, it } from 'vitest';
 import { register as globalRegistry } from 'prom-client';
 import { Metrics } from '../../src/observe/metrics.js';
@@ -37,7 +38,7 @@ function metrics(services = ['web']) {
 
 const stateOf = async (m: Metrics, service: string) => {
   const states: Record<string, number | undefined> = {};
-  for (const state of ['INIT', 'DISABLED', 'RISING', 'FALLING', 'UP', 'DOWN']) {
+  for (const state of SERVICE_STATES) {
     states[state] = await value(m, 'bgp_healthcheck_service_state', { service, state });
   }
   return states;
@@ -53,6 +54,8 @@ describe('Metrics', () => {
       FALLING: 0,
       UP: 0,
       DOWN: 0,
+      DRAINING: 0,
+      DRAINED: 0,
     });
     expect(await value(m, 'bgp_healthcheck_service_announced', { service: 'web' })).toBe(0);
     expect(await value(m, 'bgp_healthcheck_checks_total', { service: 'web', result: 'ok' })).toBe(
@@ -78,6 +81,8 @@ describe('Metrics', () => {
       FALLING: 0,
       UP: 0,
       DOWN: 1,
+      DRAINING: 0,
+      DRAINED: 0,
     });
     const transitions = (from: string, to: string) =>
       value(m, 'bgp_healthcheck_transitions_total', { service: 'web', from, to });
