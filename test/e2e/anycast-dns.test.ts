@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import type { ProcessStatus, ServiceStatus } from '../../src/runtime/control.js';
 import { repoRoot } from './harness/healthcheck.js';
@@ -14,6 +14,7 @@ import { waitFor } from './harness/wait.js';
 import { startGobgpWorld, type GobgpWorld } from './harness/world.js';
 import { waitForAbsent, waitForMed } from './scenarios.js';
 
+const EXAMPLE = join(repoRoot, 'examples/anycast-dns.yaml');
 const PREFIX = '198.51.100.53/32';
 const SERVFAIL = 'rcode SERVFAIL (expected NOERROR)';
 
@@ -22,7 +23,7 @@ const SERVFAIL = 'rcode SERVFAIL (expected NOERROR)';
  * accepts, no address setup, fast timing, the status page to read the reason from.
  */
 function labConfig(dnsPort: number, statusPort: number): string {
-  const example = parse(readFileSync(join(repoRoot, 'examples/anycast-dns.yaml'), 'utf8')) as {
+  const example = parse(readFileSync(EXAMPLE, 'utf8')) as {
     services: [
       { routes: Record<string, unknown>; timing: Record<string, unknown>; checks: unknown[] },
     ];
@@ -133,3 +134,13 @@ describeWhen(
     }, 60_000);
   },
 );
+
+describe("the README's anycast DNS section", () => {
+  it('shows examples/anycast-dns.yaml, the file run above, as it is', () => {
+    const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('\n## Anycast DNS\n'));
+    const shown = /```yaml\n([\s\S]*?)```/.exec(section)?.[1];
+    // The file without its leading comment lines.
+    expect(shown).toBe(readFileSync(EXAMPLE, 'utf8').replace(/^(?:#.*\n)+/, ''));
+  });
+});
