@@ -18,6 +18,9 @@ const SUBCOMMANDS: Record<string, () => Promise<SubCommand>> = {
   nagios: async () => (await import('./nagios.js')).nagiosCommand,
 };
 
+/** The sub-command names. */
+export const SUBCOMMAND_NAMES: readonly string[] = Object.keys(SUBCOMMANDS);
+
 export async function main(argv: readonly string[]): Promise<number> {
   const [first, ...rest] = argv;
   const sub = first !== undefined ? SUBCOMMANDS[first] : undefined;

@@ -19,11 +19,17 @@ const ADDRESS_TYPES = new Set(['A', 'AAAA']);
 const NAME_TYPES = new Set(['CNAME', 'DNAME', 'NS', 'PTR']);
 
 type Reply = { readonly packet: dnsPacket.DecodedPacket } | { readonly failed: Outcome };
-type Codec = typeof dnsPacket;
+/** What the probe uses of dns-packet. */
+type Codec = Pick<typeof dnsPacket, 'encode' | 'decode' | 'streamEncode' | 'RECURSION_DESIRED'>;
 
 let codec: Promise<Codec> | undefined;
-/** The packet codec, loaded by the first DNS check: a process without one never reads it. */
-const loadCodec = (): Promise<Codec> => (codec ??= import('dns-packet'));
+/**
+ * The packet codec, loaded by the first DNS check: a process without one never reads it.
+ * dns-packet is CommonJS: its `module.exports` is the default export both under Node and in the
+ * bundle, whose chunk for it has no named exports at all, so only `default` is read.
+ */
+const loadCodec = (): Promise<Codec> =>
+  (codec ??= import('dns-packet').then((module) => module.default));
 
 /**
  * Healthy when `server` answers `name`/`type` with `expectRcode` (default NOERROR) and, with

@@ -1,30 +1,20 @@
-// `ctl` and `nagios` against the real bgp-healthcheck process, over its real control socket.
+// `ctl` and `nagios` as shipped (bin/bgp-healthcheck) against the real process, over its real control socket.
 import type { ProcessStatus } from '../../src/runtime/control.js';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ctlCommand } from '../../src/cli/ctl.js';
-import type { CliIo } from '../../src/cli/io.js';
-import { nagiosCommand } from '../../src/cli/nagios.js';
-import { REPO_ROOT, requireTool, runHealthcheck } from '../support/healthcheck-process.js';
+import { REPO_ROOT, requireTool, runHealthcheck, runOurs } from '../support/healthcheck-process.js';
 import { tempDir, waitFor } from './fake-target.js';
 
-const built = existsSync(path.join(REPO_ROOT, 'dist', 'cli', 'main.js'));
-const runnable = requireTool(built, 'the built CLI (dist/, from npm run build)');
+const built = existsSync(path.join(REPO_ROOT, 'dist', 'bundle', 'main.js'));
+const runnable = requireTool(built, 'the built CLI (dist/bundle, from npm run build)');
 
 async function run(
-  command: (args: string[], io: CliIo) => Promise<number>,
+  subcommand: 'ctl' | 'nagios',
   args: string[],
 ): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIo = {
-    stdout: (text) => void (out += text),
-    stderr: (text) => void (err += text),
-    readFile: () => Promise.reject(new Error('not used')),
-  };
-  const code = await command(args, io);
-  return { code, out, err };
+  const { code, stdout, stderr } = await runOurs([subcommand, ...args]);
+  return { code, out: stdout, err: stderr };
 }
 
 interface Started {
@@ -75,7 +65,7 @@ interface Started {
     return handle;
   };
 
-  const ctl = (...args: string[]) => run(ctlCommand, ['--socket', socket, ...args]);
+  const ctl = (...args: string[]) => run('ctl', ['--socket', socket, ...args]);
 
   const stateIs = (state: string) => async () => {
     const { code, out } = await ctl('status');
@@ -100,7 +90,7 @@ interface Started {
   it('answers every verb and keeps maintenance across a restart', async () => {
     const first = start();
     await waitFor(stateIs('UP'), 15_000);
-    expect(await run(nagiosCommand, ['--socket', socket])).toMatchObject({ code: 0 });
+    expect(await run('nagios', ['--socket', socket])).toMatchObject({ code: 0 });
 
     const disabled = await ctl('disable', 'itest', '--reason', 'kernel upgrade');
     expect(disabled.code).toBe(0);
@@ -114,7 +104,7 @@ interface Started {
       () => first.run.proc.exitCode === null && first.lines.some((l) => l.includes('med 500')),
       10_000,
     );
-    expect((await run(nagiosCommand, ['--socket', socket])).code).toBe(1);
+    expect((await run('nagios', ['--socket', socket])).code).toBe(1);
 
     expect((await ctl('check', 'itest')).code).toBe(0);
     expect((await ctl('reload')).code).toBe(0);

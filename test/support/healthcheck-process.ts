@@ -2,6 +2,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { runCommand, type CommandResult } from '../e2e/harness/exec.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const OUR_BIN = `${REPO_ROOT}bin/bgp-healthcheck`;
@@ -132,4 +133,9 @@ export async function waitFor<T>(
     }
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/** `bgp-healthcheck ARGS` as shipped (a sub-command, a one-shot run), to completion. */
+export function runOurs(args: readonly string[], timeoutMs = 10_000): Promise<CommandResult> {
+  return runCommand(process.execPath, [OUR_BIN, ...args], timeoutMs);
 }
