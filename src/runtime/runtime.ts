@@ -447,7 +447,14 @@ export class Runtime implements ControlTarget {
     // A drain lasts until `ctl enable` or a restart; only `ctl disable` is kept across restarts.
     const hooks = runner.setDrain('draining', 'ctl drain');
     const target = runner.target ?? 'EXIT';
-    const moves = seconds > 0 && target !== entry.written && !withdraws(runner.service, target);
+    const { written } = entry;
+    // Only routes that are out there can be drained; a drain that changes nothing is not waited.
+    const moves =
+      seconds > 0 &&
+      written !== null &&
+      !withdraws(runner.service, written) &&
+      target !== written &&
+      !withdraws(runner.service, target);
     if (moves) {
       this.deps.log.info(`${service}: draining for ${seconds} s`);
       await this.writeTarget(entry, target);
