@@ -47,27 +47,23 @@ export function shownState(health: HealthState, hold: Hold | null): ServiceState
 }
 
 /**
- * How much a router would prefer the routes of `target`, as the BGP decision process ranks them
- * (local preference, then AS path length, then MED; a withdrawal is least of all): a smaller tuple
- * is preferred. Every prefix of a policy shares its attributes but the MED, which grows by the
- * same `increase` in each state, so the first prefix ranks the whole set.
+ * How little a router would prefer the routes of `target`, as the BGP decision process ranks
+ * them: the AS path length, then the MED; a withdrawal is least preferred of all. (The local
+ * preference, first in that process, is one value for every state.) Every prefix of a policy
+ * shares its attributes but the MED, which grows by the same `increase` in each state, so the first
+ * prefix ranks the whole set.
  */
-export function preference(policy: RoutePolicy, target: AnnounceTarget): readonly number[] {
-  const first = announcementsFor({ ...policy, prefixes: policy.prefixes.slice(0, 1) }, target)[0];
-  if (first === undefined || first.action === 'withdraw') return [Infinity];
-  return [-(first.localPreference ?? 100), first.asPath?.length ?? 0, first.med];
+export function preference(policy: RoutePolicy, target: AnnounceTarget): readonly [number, number] {
+  const first = announcementsFor(policy, target)[0];
+  if (first === undefined || first.action === 'withdraw') return [Infinity, Infinity];
+  return [first.asPath?.length ?? 0, first.med];
 }
 
 /** Whether a router would prefer the routes of `a` to those of `b`. */
 export function isPreferred(policy: RoutePolicy, a: AnnounceTarget, b: AnnounceTarget): boolean {
-  const pa = preference(policy, a);
-  const pb = preference(policy, b);
-  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-    const x = pa[i] ?? -Infinity;
-    const y = pb[i] ?? -Infinity;
-    if (x !== y) return x < y;
-  }
-  return false;
+  const [pathA, medA] = preference(policy, a);
+  const [pathB, medB] = preference(policy, b);
+  return pathA !== pathB ? pathA < pathB : medA < medB;
 }
 
 /**

@@ -8,8 +8,10 @@ import {
   isPreferred,
   nextVerdict,
   routeTarget,
+  SERVICE_STATES,
   shownState,
 } from '../../src/core/route-target.js';
+import type { HealthState } from '../../src/core/health.js';
 
 const policy = (over: Partial<RoutePolicy> = {}): RoutePolicy => ({
   prefixes: [parseIpPrefix('198.51.100.10'), parseIpPrefix('198.51.100.11')],
@@ -59,7 +61,7 @@ describe('routeTarget', () => {
 });
 
 describe('isPreferred', () => {
-  it('ranks local preference first, then AS path length, then MED, and a withdrawal last', () => {
+  it('ranks the AS path length first, then the MED, and a withdrawal last', () => {
     expect(isPreferred(policy(), 'UP', 'DOWN')).toBe(true);
     expect(isPreferred(policy(), 'DOWN', 'UP')).toBe(false);
     expect(isPreferred(policy(), 'DOWN', 'DOWN')).toBe(false);
@@ -69,7 +71,17 @@ describe('isPreferred', () => {
     });
     // A lower MED loses to a shorter AS path.
     expect(isPreferred(prepended, 'DISABLED', 'DOWN')).toBe(true);
-    expect(isPreferred(policy({ localPreference: 50 }), 'DOWN', 'UP')).toBe(false);
+    expect(isPreferred(prepended, 'DOWN', 'DISABLED')).toBe(false);
+    expect(isPreferred(prepended, 'UP', 'DOWN')).toBe(true);
+    // With equal AS paths, the MED decides, both ways.
+    expect(isPreferred(policy({ stateAsPaths: { UP: [parseAsn('64512')] } }), 'UP', 'DOWN')).toBe(
+      false,
+    );
+    const paths = policy({ asPath: [parseAsn('64512')] });
+    expect(isPreferred(paths, 'UP', 'DOWN')).toBe(true);
+    expect(isPreferred(paths, 'DOWN', 'UP')).toBe(false);
+    // A policy with no prefix announces nothing in any state.
+    expect(isPreferred(policy({ prefixes: [] }), 'UP', 'EXIT')).toBe(false);
     const withdrawing = policy({ withdrawOnDown: true });
     expect(isPreferred(withdrawing, 'UP', 'DOWN')).toBe(true);
     expect(isPreferred(withdrawing, 'DOWN', 'DISABLED')).toBe(false);
@@ -78,6 +90,12 @@ describe('isPreferred', () => {
 });
 
 describe('states and verdicts', () => {
+  it('lists every state a service can show once: the health states, then the drain states', () => {
+    const health = ['INIT', 'RISING', 'FALLING', 'UP', 'DOWN', 'DISABLED'];
+    expect(SERVICE_STATES).toEqual([...health, 'DRAINING', 'DRAINED']);
+    for (const state of health) expect(shownState(state as HealthState, null)).toBe(state);
+  });
+
   it('keeps the last of UP and DOWN through RISING and FALLING, and forgets it on INIT or DISABLED', () => {
     expect(nextVerdict(null, 'UP')).toBe('UP');
     expect(nextVerdict('UP', 'FALLING')).toBe('UP');
