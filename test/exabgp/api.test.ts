@@ -231,6 +231,95 @@ describe('ExabgpApi', () => {
     );
   });
 
+  it('writes every line of sendAll at once, before any ack, and resolves with the acks counted', async () => {
+    const h = harness();
+    const all = track(h.api.sendAll(['withdraw a', 'withdraw b', 'withdraw c'], 10_000));
+    await flush();
+    expect(h.lines()).toEqual(['withdraw a', 'withdraw b', 'withdraw c']);
+    await h.ack();
+    await h.ack('error');
+    expect(all.done).toBe(false);
+    await h.ack();
+    expect(all).toEqual({ done: true, value: 2 });
+    expect(h.acks).toEqual(['done', 'error', 'done']);
+  });
+
+  it('waits one deadline for all the acks of sendAll, then discards the late ones', async () => {
+    const h = harness();
+    expect(await h.api.sendAll(['withdraw a', 'withdraw b'], 50)).toBe(0);
+    expect(h.acks).toEqual(['timeout', 'timeout']);
+    expect(h.logs.filter((l) => l.level === 'warn').map((l) => l.message)).toEqual([
+      'no answer from ExaBGP within 0.05 s for 2 of 2 lines',
+    ]);
+    const next = track(h.api.send(['announce c'], undefined, 10_000));
+    await flush();
+    await h.ack(); // late, for withdraw a
+    await h.ack(); // late, for withdraw b
+    expect(next.done).toBe(false);
+    await h.ack();
+    expect(next).toEqual({ done: true, value: 1 });
+  });
+
+  it('writes nothing for an empty sendAll, and warns of nothing when every ack came', async () => {
+    const h = harness();
+    expect(await h.api.sendAll([], 10_000)).toBe(0);
+    expect(h.written()).toBe('');
+    const all = track(h.api.sendAll(['withdraw a'], 10_000));
+    await flush();
+    await h.ack();
+    expect(all).toEqual({ done: true, value: 1 });
+    expect(h.logs.filter((l) => l.level === 'warn')).toEqual([]);
+    expect(h.api.isShuttingDown).toBe(false);
+  });
+
+  it('ends the wait of sendAll when ExaBGP goes away, counting no ack and warning of nothing', async () => {
+    const h = harness();
+    const all = track(h.api.sendAll(['withdraw a', 'withdraw b'], 10_000));
+    await flush();
+    h.input.end();
+    await flush();
+    expect(all).toEqual({ done: true, value: 0 });
+    expect(h.acks).toEqual([]);
+    expect(h.logs.filter((l) => l.level === 'warn')).toEqual([]);
+  });
+
+  it('writes sendAll after input EOF while the output works, waiting for no ack', async () => {
+    const h = harness();
+    h.input.end();
+    await flush();
+    expect(h.api.closed).toBe(true);
+    expect(h.api.writable).toBe(true);
+    expect(await h.api.sendAll(['withdraw a'], 10_000)).toBe(1);
+    expect(h.lines()).toEqual(['withdraw a']);
+  });
+
+  it('writes sendAll after the lines batched before it, without acks', async () => {
+    const h = harness({ acks: false });
+    void h.api.send(['announce a']);
+    expect(await h.api.sendAll(['withdraw a'], 10_000)).toBe(1);
+    expect(h.lines()).toEqual(['announce a', 'withdraw a']);
+  });
+
+  it('knows ExaBGP is leaving from its shutdown message, in text or JSON, and not from other input', async () => {
+    for (const message of [
+      'shutdown 4242 1',
+      'shutdown',
+      '{"type":"notification","notification":"shutdown"}',
+      '{ "type": "notification", "notification" : "shutdown" }',
+    ]) {
+      const h = harness();
+      const leaving = track(h.api.leaving);
+      await h.ack('shutdowns are fine');
+      await h.ack('neighbor 192.0.2.1 shutdown 1');
+      await h.ack('{"type": "state", "neighbor": {"state": "down"}}');
+      expect(leaving.done).toBe(false);
+      await h.ack(message);
+      expect(leaving.done).toBe(true);
+      expect(h.api.isShuttingDown).toBe(true);
+      expect(h.api.closed).toBe(false);
+    }
+  });
+
   it('treats a broken output as ExaBGP gone', async () => {
     const h = harness();
     const gone = track(h.api.gone);
@@ -238,5 +327,9 @@ describe('ExabgpApi', () => {
     await flush();
     expect(gone.done).toBe(true);
     expect(h.logs.some((l) => l.level === 'error' && l.message.includes('EPIPE'))).toBe(true);
+    expect(h.api.outputError).toBe('EPIPE');
+    expect(h.api.writable).toBe(false);
+    expect(h.api.isShuttingDown).toBe(true);
+    expect(await h.api.sendAll(['withdraw a'], 10_000)).toBe(0);
   });
 });
