@@ -2,7 +2,7 @@
 import { existsSync, fstatSync, readFileSync, writeFileSync } from 'node:fs';
 import { deaggregate, prefixSize, type IpPrefix } from '../core/ip.js';
 import type { ListenAddress } from '../core/listen-address.js';
-import type { Logger } from '../core/logger.js';
+import type { LogFormat, Logger } from '../core/logger.js';
 import { medsOutOfRange } from '../core/route.js';
 import type { Service } from '../core/service.js';
 import { MAX_DEAGGREGATED } from '../config/defaults.js';
@@ -12,7 +12,8 @@ import { ExabgpApi } from '../exabgp/api.js';
 import { createAddressManager, NoIpFoundError, TooManyAddressesError } from '../host/addresses.js';
 import { runHooks } from '../host/hooks.js';
 import { dropPrivileges, resolveIds, UnknownUserError } from '../host/privileges.js';
-import { createLogger } from '../observe/log.js';
+import { createLogger, stderrIsJournal } from '../observe/log.js';
+import { DEFAULT_FAILURE_SUMMARY_SECONDS, LogEvents } from '../observe/log-events.js';
 import { StatusStore } from '../observe/status-store.js';
 import { createLimiter } from '../probes/index.js';
 import { makeServiceCheck } from '../runtime/checks.js';
@@ -94,6 +95,9 @@ interface LoadedConfig {
   readonly metricsListen: ListenAddress | null;
   readonly ctlSocket: string | null;
   readonly maxConcurrentChecks: number;
+  readonly logFormat: LogFormat;
+  /** Seconds between two summaries of a check failing the same way. */
+  readonly logSummaryInterval: number;
 }
 
 /** Reads the command line and the file it names; throws ConfigError. */
@@ -108,6 +112,8 @@ async function loadConfig(
       metricsListen: options.metricsListen,
       ctlSocket: options.ctlSocket,
       maxConcurrentChecks: DEFAULT_MAX_CONCURRENT_CHECKS,
+      logFormat: options.logging.format ?? 'text',
+      logSummaryInterval: options.logging.summaryInterval ?? DEFAULT_FAILURE_SUMMARY_SECONDS,
     };
   }
   if (options.serviceOptionsGiven.length > 0) {
@@ -125,6 +131,11 @@ async function loadConfig(
     metricsListen: options.metricsListen ?? file.metrics?.listen ?? null,
     ctlSocket: options.ctlSocket ?? file.control?.socket ?? null,
     maxConcurrentChecks: file.maxConcurrentChecks ?? DEFAULT_MAX_CONCURRENT_CHECKS,
+    logFormat: options.logging.format ?? file.log?.format ?? 'text',
+    logSummaryInterval:
+      options.logging.summaryInterval ??
+      file.log?.summaryInterval ??
+      DEFAULT_FAILURE_SUMMARY_SECONDS,
   };
 }
 
@@ -172,7 +183,13 @@ export async function runHealthcheck(argv: readonly string[]): Promise<number> {
     throw error;
   }
 
-  const log = createLogger({ ...options.logging, console: process.stderr });
+  const log = createLogger({
+    ...options.logging,
+    format: config.logFormat,
+    journal: stderrIsJournal(),
+    console: process.stderr,
+  });
+  log.setServices(config.services.map((s) => s.name));
   logSignal = (name) =>
     log.info(`received ${name}${name === 'SIGHUP' ? ': reloading the configuration' : ''}`);
   if (options.pidFile) {
@@ -221,7 +238,8 @@ export async function runHealthcheck(argv: readonly string[]): Promise<number> {
     config.metricsListen !== null
       ? new (await import('../observe/metrics.js')).Metrics({ services: names })
       : null;
-  const observers: RuntimeObserver[] = metrics ? [status, metrics] : [status];
+  const logEvents = new LogEvents(log, { summarySeconds: config.logSummaryInterval });
+  const observers: RuntimeObserver[] = metrics ? [status, metrics, logEvents] : [status, logEvents];
   const controlled = config.ctlSocket !== null;
   const control = controlled ? await import('./control-parts.js') : null;
   const maintenance = control
@@ -247,7 +265,7 @@ export async function runHealthcheck(argv: readonly string[]): Promise<number> {
     apiForm: options.apiForm,
     clock: realClock,
     log,
-    makeCheck: (service) => makeServiceCheck(service, limiter, log),
+    makeCheck: (service) => makeServiceCheck(service, limiter),
     // A group of services starting together stays well inside the concurrency limit.
     startGroupSize: Math.max(1, Math.floor(config.maxConcurrentChecks / 2)),
     disableFileExists: (service) => service.disableFile !== null && existsSync(service.disableFile),
@@ -285,7 +303,9 @@ export async function runHealthcheck(argv: readonly string[]): Promise<number> {
       for (const name of removed) {
         status.removeService(name);
         metrics?.removeService(name);
+        logEvents.removeService(name);
       }
+      log.setServices(created.serviceRunners.map((r) => r.service.name));
     },
   });
 

@@ -151,7 +151,6 @@ export class ServiceRunner {
     if (step.entered !== null) {
       this.since = deps.clock.now();
       const reason = disabled ? 'disabled' : report.reason;
-      deps.log.info(`${service.name}: ${before.state} -> ${step.entered} (${reason})`);
       deps.observer?.transitioned?.(service.name, before.state, step.entered, reason);
       await deps.runHooks(
         [...(service.hooks.byState[step.entered] ?? []), ...service.hooks.any],
