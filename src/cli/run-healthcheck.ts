@@ -15,7 +15,8 @@ import { dropPrivileges, resolveIds, UnknownUserError } from '../host/privileges
 import { createLogger, stderrIsJournal } from '../observe/log.js';
 import { DEFAULT_FAILURE_SUMMARY_SECONDS, LogEvents } from '../observe/log-events.js';
 import { StatusStore } from '../observe/status-store.js';
-import { createLimiter } from '../probes/index.js';
+import type { ServiceShape } from '../observe/metrics.js';
+import { checkName, createLimiter } from '../probes/index.js';
 import { makeServiceCheck } from '../runtime/checks.js';
 import { realClock } from '../runtime/clock.js';
 import { composeObservers, type RuntimeObserver } from '../runtime/observer.js';
@@ -87,6 +88,21 @@ async function prepareService(service: Service, log: Logger): Promise<ReadyServi
   if (service.addresses.setup) await addresses.setup(resolved);
   const prefixes = finalPrefixes(service, resolved);
   return { service: { ...service, routes: { ...service.routes, prefixes } }, addresses };
+}
+
+/** What the metrics label from the start: the service's check names and its routes. */
+function serviceShape(service: Service): ServiceShape {
+  const neighbors = service.routes.neighbors.map((n) => n.text);
+  return {
+    name: service.name,
+    checks: service.checks.map(checkName),
+    routes: service.routes.prefixes.flatMap((p) =>
+      (neighbors.length > 0 ? neighbors : ['*']).map((neighbor) => ({
+        prefix: p.text,
+        neighbor,
+      })),
+    ),
+  };
 }
 
 interface LoadedConfig {
@@ -236,7 +252,10 @@ export async function runHealthcheck(argv: readonly string[]): Promise<number> {
   // Loaded only when asked for: the metrics client and the control layer's schema cost memory.
   const metrics =
     config.metricsListen !== null
-      ? new (await import('../observe/metrics.js')).Metrics({ services: names })
+      ? new (await import('../observe/metrics.js')).Metrics({
+          services: ready.map((r) => serviceShape(r.service)),
+          version: VERSION,
+        })
       : null;
   const logEvents = new LogEvents(log, { summarySeconds: config.logSummaryInterval });
   const observers: RuntimeObserver[] = metrics ? [status, metrics, logEvents] : [status, logEvents];
@@ -248,7 +267,10 @@ export async function runHealthcheck(argv: readonly string[]): Promise<number> {
         log,
       )
     : null;
-  for (const [name, m] of maintenance?.all() ?? []) status.setMaintenance(name, m);
+  for (const [name, m] of maintenance?.all() ?? []) {
+    status.setMaintenance(name, m);
+    metrics?.setMaintenance(name, true);
+  }
 
   const channel = stdinIsChannel();
   const api = new ExabgpApi({
@@ -278,14 +300,18 @@ export async function runHealthcheck(argv: readonly string[]): Promise<number> {
           set: (name, m) => {
             maintenance.set(name, m);
             status.setMaintenance(name, m);
+            metrics?.setMaintenance(name, m !== null);
           },
         }
       : undefined,
     status: () => status.snapshot(),
     reloadConfig: async (): Promise<ReloadOutcome> => {
       try {
-        return { ok: true, services: (await loadConfig(argv)).services };
+        const { services } = await loadConfig(argv);
+        metrics?.configLoaded(true);
+        return { ok: true, services };
       } catch (error) {
+        metrics?.configLoaded(false);
         if (error instanceof ConfigError)
           return { ok: false, errors: error.issues.map(formatIssue) };
         throw error;
@@ -298,7 +324,8 @@ export async function runHealthcheck(argv: readonly string[]): Promise<number> {
     onServicesChanged: (added, removed) => {
       for (const name of added) {
         status.addService(name);
-        metrics?.addService(name);
+        const runner = created.serviceRunners.find((r) => r.service.name === name);
+        metrics?.addService(runner ? serviceShape(runner.service) : name);
       }
       for (const name of removed) {
         status.removeService(name);
