@@ -14,9 +14,9 @@ import { runHooks } from '../host/hooks.js';
 import { dropPrivileges, resolveIds, UnknownUserError } from '../host/privileges.js';
 import { createLogger, stderrIsJournal } from '../observe/log.js';
 import { DEFAULT_FAILURE_SUMMARY_SECONDS, LogEvents } from '../observe/log-events.js';
-import { StatusStore } from '../observe/status-store.js';
+import { StatusStore, type StatusShape } from '../observe/status-store.js';
 import type { ServiceShape } from '../observe/metrics.js';
-import { checkName, createLimiter } from '../probes/index.js';
+import { checkName, checkTarget, createLimiter } from '../probes/index.js';
 import { makeServiceCheck } from '../runtime/checks.js';
 import { realClock } from '../runtime/clock.js';
 import { composeObservers, type RuntimeObserver } from '../runtime/observer.js';
@@ -90,12 +90,13 @@ async function prepareService(service: Service, log: Logger): Promise<ReadyServi
   return { service: { ...service, routes: { ...service.routes, prefixes } }, addresses };
 }
 
-/** What the metrics label from the start: the service's check names and its routes. */
-function serviceShape(service: Service): ServiceShape {
+/** What metrics and status know of a service from the start: checks, routes, timing. */
+function serviceShape(service: Service): ServiceShape & StatusShape {
   const neighbors = service.routes.neighbors.map((n) => n.text);
   return {
     name: service.name,
-    checks: service.checks.map(checkName),
+    timing: service.timing,
+    checks: service.checks.map((spec) => ({ name: checkName(spec), target: checkTarget(spec) })),
     routes: service.routes.prefixes.flatMap((p) =>
       (neighbors.length > 0 ? neighbors : ['*']).map((neighbor) => ({
         prefix: p.text,
@@ -247,13 +248,13 @@ export async function runHealthcheck(argv: readonly string[]): Promise<number> {
     return EXIT_FAILURE;
   }
 
-  const names = ready.map((r) => r.service.name);
-  const status = new StatusStore({ version: VERSION, services: names });
+  const shapes = ready.map((r) => serviceShape(r.service));
+  const status = new StatusStore({ version: VERSION, services: shapes });
   // Loaded only when asked for: the metrics client and the control layer's schema cost memory.
   const metrics =
     config.metricsListen !== null
       ? new (await import('../observe/metrics.js')).Metrics({
-          services: ready.map((r) => serviceShape(r.service)),
+          services: shapes,
           version: VERSION,
         })
       : null;
@@ -322,17 +323,19 @@ export async function runHealthcheck(argv: readonly string[]): Promise<number> {
     shutdownAckTimeoutMs: Math.min(options.ackTimeout * 1000, 2000),
     onDraining: (name, draining) => status.setDraining(name, draining),
     onServicesChanged: (added, removed) => {
+      const now = new Map(created.serviceRunners.map((r) => [r.service.name, r.service]));
       for (const name of added) {
-        status.addService(name);
-        const runner = created.serviceRunners.find((r) => r.service.name === name);
-        metrics?.addService(runner ? serviceShape(runner.service) : name);
+        const service = now.get(name);
+        status.addService(service ? serviceShape(service) : name);
+        metrics?.addService(service ? serviceShape(service) : name);
       }
+      for (const service of now.values()) status.describe(serviceShape(service));
       for (const name of removed) {
         status.removeService(name);
         metrics?.removeService(name);
         logEvents.removeService(name);
       }
-      log.setServices(created.serviceRunners.map((r) => r.service.name));
+      log.setServices(now.keys());
     },
   });
 

@@ -11,8 +11,8 @@ export { HEALTH_STATES };
 /** What the metrics know of a service from the start, so its series exist before anything happens. */
 export interface ServiceShape {
   readonly name: string;
-  /** Its checks' names. */
-  readonly checks?: readonly string[];
+  /** Its checks, by name. */
+  readonly checks?: readonly { readonly name: string }[];
   /** Its routes as labelled: the prefix, and the neighbor the lines go to (`*` for every one). */
   readonly routes?: readonly RouteLabels[];
 }
@@ -263,7 +263,7 @@ export class Metrics implements RuntimeObserver {
     this.lastTransition.set({ service }, this.now() / 1000);
     for (const [from, to] of STATE_CHANGES) this.transitionsTotal.inc({ service, from, to }, 0);
     for (const action of ROUTE_ACTIONS) this.routeUpdatesTotal.inc({ service, action }, 0);
-    for (const check of checks) this.knowCheck(service, known, check);
+    for (const check of checks) this.knowCheck(service, known, check.name);
     for (const route of routes) this.knowRoute(service, known, route);
   }
 

@@ -179,7 +179,7 @@ describe('Metrics', () => {
 
   it('has every counter series at 0 from the start, each transition and failure cause included', async () => {
     const { m } = metrics([]);
-    m.addService({ name: 'web', checks: ['http'] });
+    m.addService({ name: 'web', checks: [{ name: 'http' }] });
     const transitions = await series(m, 'bgp_healthcheck_transitions_total');
     expect(transitions).toHaveLength(6 * 5);
     expect(
