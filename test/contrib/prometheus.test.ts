@@ -77,51 +77,18 @@ describeWhen('contrib alerts and dashboard', { tools: ['prometheus', 'promtool']
     supervisor.sweep(dir);
     const [lb1, lb2, lb3, gone, prom] = await freePorts(5);
     prometheusPort = prom!;
-    const common = ['--no-syslog', '--no-ip-setup'];
     // lb1: web UP. lb3: up, but its ExaBGP never acknowledges anything.
-    fleet.push(
+    const web = (port: number | undefined, ack: boolean, extra: string[] = []) =>
       runHealthcheck({
         impl: 'ours',
+        ack,
         timeoutMs: 180_000,
-        args: [
-          ...common,
-          '--name',
-          'web',
-          '--cmd',
-          'true',
-          '--ip',
-          '192.0.2.1/32',
-          '--rise',
-          '1',
-          '--interval',
-          '0.5',
-          '--metrics-listen',
-          `127.0.0.1:${lb1}`,
-        ],
-      }),
-      runHealthcheck({
-        impl: 'ours',
-        ack: false,
-        timeoutMs: 180_000,
-        args: [
-          ...common,
-          '--name',
-          'web',
-          '--cmd',
-          'true',
-          '--ip',
-          '192.0.2.1/32',
-          '--rise',
-          '1',
-          '--interval',
-          '0.5',
-          '--ack-timeout',
-          '0.2',
-          '--metrics-listen',
-          `127.0.0.1:${lb3}`,
-        ],
-      }),
-    );
+        args: ['--no-syslog', '--no-ip-setup', '--name', 'web', '--cmd', 'true'].concat(
+          ['--ip', '192.0.2.1/32', '--rise', '1', '--interval', '0.5'],
+          ['--metrics-listen', `127.0.0.1:${port}`, ...extra],
+        ),
+      });
+    fleet.push(web(lb1, true), web(lb3, false, ['--ack-timeout', '0.2']));
     // lb2: web DOWN, dns put in maintenance (its prefix has no healthy host left), flappy flapping,
     // and a reload that is refused.
     const flip = join(dir, 'flip');

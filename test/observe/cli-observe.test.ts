@@ -134,7 +134,12 @@ describe('bgp-healthcheck --metrics-listen', () => {
       'UP>FALLING',
       'FALLING>DOWN',
     ]);
-    expect(web?.announced?.lines).toEqual([lines.at(-1)]);
+    // The status may be read before this side has read the line from the pipe: wait for it.
+    const last = await pollFor(
+      () => Promise.resolve(lines.at(-1)),
+      (line) => line === web?.announced?.lines[0],
+    );
+    expect(web?.announced?.lines).toEqual([last]);
 
     const metrics = (await get(port, '/metrics'))?.body ?? '';
     expect(metrics).toContain('bgp_healthcheck_service_state{service="web",state="DOWN"} 1');
