@@ -127,9 +127,21 @@ export function formatAge(ms: number): string {
 }
 
 function lastCheckText(service: ServiceStatus): string {
+  if (service.skipped) return `not checked (${service.skipped})`;
   const check = service.lastCheck;
   if (!check) return '-';
   return check.ok ? `ok (${Math.round(check.durationMs)} ms)` : check.reason;
+}
+
+function stateText(service: ServiceStatus): string {
+  const progress = service.progress ? ` ${service.progress.count}/${service.progress.needed}` : '';
+  return `${service.state}${progress}`;
+}
+
+function nextCheckText(service: ServiceStatus, now: number): string {
+  if (service.nextCheckAt == null) return '-';
+  const wait = service.nextCheckAt - now;
+  return wait > 0 ? `in ${formatAge(wait + 999)}` : 'now';
 }
 
 function maintenanceText(service: ServiceStatus, now: number): string {
@@ -157,17 +169,25 @@ function table(rows: readonly (readonly string[])[]): string {
 export function formatStatus(status: ProcessStatus, now: number): string {
   const head = `bgp-healthcheck ${status.version}, pid ${status.pid}, up ${formatAge(now - status.startedAt)}\n`;
   if (status.services.length === 0) return `${head}no services\n`;
-  const rows = [['SERVICE', 'STATE', 'SINCE', 'LAST CHECK', 'MAINTENANCE']];
+  const rows = [['SERVICE', 'STATE', 'SINCE', 'NEXT CHECK', 'LAST CHECK', 'MAINTENANCE']];
   for (const service of status.services) {
     rows.push([
       service.name,
-      service.state,
+      stateText(service),
       `${formatTime(service.since)} (${formatAge(now - service.since)})`,
+      nextCheckText(service, now),
       lastCheckText(service),
       maintenanceText(service, now),
     ]);
   }
-  return head + table(rows);
+  const checks = status.services.flatMap((service) =>
+    (service.checks ?? []).map((c) => [
+      `  ${service.name}`,
+      c.name,
+      c.target === c.name ? '' : c.target,
+    ]),
+  );
+  return head + table(rows) + (checks.length > 0 ? `checks:\n${table(checks)}` : '');
 }
 
 /** The `ctl check` result: the overall verdict, then each check. */

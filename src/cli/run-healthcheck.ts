@@ -2,7 +2,7 @@
 import { existsSync, fstatSync, readFileSync, writeFileSync } from 'node:fs';
 import { deaggregate, prefixSize, type IpPrefix } from '../core/ip.js';
 import type { ListenAddress } from '../core/listen-address.js';
-import type { Logger } from '../core/logger.js';
+import type { LogFormat, Logger } from '../core/logger.js';
 import { medsOutOfRange } from '../core/route.js';
 import type { Service } from '../core/service.js';
 import { MAX_DEAGGREGATED } from '../config/defaults.js';
@@ -12,9 +12,11 @@ import { ExabgpApi } from '../exabgp/api.js';
 import { createAddressManager, NoIpFoundError, TooManyAddressesError } from '../host/addresses.js';
 import { runHooks } from '../host/hooks.js';
 import { dropPrivileges, resolveIds, UnknownUserError } from '../host/privileges.js';
-import { createLogger } from '../observe/log.js';
-import { StatusStore } from '../observe/status-store.js';
-import { createLimiter } from '../probes/index.js';
+import { createLogger, stderrIsJournal } from '../observe/log.js';
+import { DEFAULT_FAILURE_SUMMARY_SECONDS, LogEvents } from '../observe/log-events.js';
+import { StatusStore, type StatusShape } from '../observe/status-store.js';
+import type { ServiceShape } from '../observe/metrics.js';
+import { checkName, checkTarget, createLimiter } from '../probes/index.js';
 import { makeServiceCheck } from '../runtime/checks.js';
 import { realClock } from '../runtime/clock.js';
 import { composeObservers, type RuntimeObserver } from '../runtime/observer.js';
@@ -88,12 +90,31 @@ async function prepareService(service: Service, log: Logger): Promise<ReadyServi
   return { service: { ...service, routes: { ...service.routes, prefixes } }, addresses };
 }
 
+/** What metrics and status know of a service from the start: checks, routes, timing. */
+function serviceShape(service: Service): ServiceShape & StatusShape {
+  const neighbors = service.routes.neighbors.map((n) => n.text);
+  return {
+    name: service.name,
+    timing: service.timing,
+    checks: service.checks.map((spec) => ({ name: checkName(spec), target: checkTarget(spec) })),
+    routes: service.routes.prefixes.flatMap((p) =>
+      (neighbors.length > 0 ? neighbors : ['*']).map((neighbor) => ({
+        prefix: p.text,
+        neighbor,
+      })),
+    ),
+  };
+}
+
 interface LoadedConfig {
   readonly options: HealthcheckOptions;
   readonly services: Service[];
   readonly metricsListen: ListenAddress | null;
   readonly ctlSocket: string | null;
   readonly maxConcurrentChecks: number;
+  readonly logFormat: LogFormat;
+  /** Seconds between two summaries of a check failing the same way. */
+  readonly logSummaryInterval: number;
 }
 
 /** Reads the command line and the file it names; throws ConfigError. */
@@ -108,6 +129,8 @@ async function loadConfig(
       metricsListen: options.metricsListen,
       ctlSocket: options.ctlSocket,
       maxConcurrentChecks: DEFAULT_MAX_CONCURRENT_CHECKS,
+      logFormat: options.logging.format ?? 'text',
+      logSummaryInterval: options.logging.summaryInterval ?? DEFAULT_FAILURE_SUMMARY_SECONDS,
     };
   }
   if (options.serviceOptionsGiven.length > 0) {
@@ -125,6 +148,11 @@ async function loadConfig(
     metricsListen: options.metricsListen ?? file.metrics?.listen ?? null,
     ctlSocket: options.ctlSocket ?? file.control?.socket ?? null,
     maxConcurrentChecks: file.maxConcurrentChecks ?? DEFAULT_MAX_CONCURRENT_CHECKS,
+    logFormat: options.logging.format ?? file.log?.format ?? 'text',
+    logSummaryInterval:
+      options.logging.summaryInterval ??
+      file.log?.summaryInterval ??
+      DEFAULT_FAILURE_SUMMARY_SECONDS,
   };
 }
 
@@ -172,7 +200,13 @@ export async function runHealthcheck(argv: readonly string[]): Promise<number> {
     throw error;
   }
 
-  const log = createLogger({ ...options.logging, console: process.stderr });
+  const log = createLogger({
+    ...options.logging,
+    format: config.logFormat,
+    journal: stderrIsJournal(),
+    console: process.stderr,
+  });
+  log.setServices(config.services.map((s) => s.name));
   logSignal = (name) =>
     log.info(`received ${name}${name === 'SIGHUP' ? ': reloading the configuration' : ''}`);
   if (options.pidFile) {
@@ -214,14 +248,18 @@ export async function runHealthcheck(argv: readonly string[]): Promise<number> {
     return EXIT_FAILURE;
   }
 
-  const names = ready.map((r) => r.service.name);
-  const status = new StatusStore({ version: VERSION, services: names });
+  const shapes = ready.map((r) => serviceShape(r.service));
+  const status = new StatusStore({ version: VERSION, services: shapes });
   // Loaded only when asked for: the metrics client and the control layer's schema cost memory.
   const metrics =
     config.metricsListen !== null
-      ? new (await import('../observe/metrics.js')).Metrics({ services: names })
+      ? new (await import('../observe/metrics.js')).Metrics({
+          services: shapes,
+          version: VERSION,
+        })
       : null;
-  const observers: RuntimeObserver[] = metrics ? [status, metrics] : [status];
+  const logEvents = new LogEvents(log, { summarySeconds: config.logSummaryInterval });
+  const observers: RuntimeObserver[] = metrics ? [status, metrics, logEvents] : [status, logEvents];
   const controlled = config.ctlSocket !== null;
   const control = controlled ? await import('./control-parts.js') : null;
   const maintenance = control
@@ -230,7 +268,10 @@ export async function runHealthcheck(argv: readonly string[]): Promise<number> {
         log,
       )
     : null;
-  for (const [name, m] of maintenance?.all() ?? []) status.setMaintenance(name, m);
+  for (const [name, m] of maintenance?.all() ?? []) {
+    status.setMaintenance(name, m);
+    metrics?.setMaintenance(name, true);
+  }
 
   const channel = stdinIsChannel();
   const api = new ExabgpApi({
@@ -247,7 +288,7 @@ export async function runHealthcheck(argv: readonly string[]): Promise<number> {
     apiForm: options.apiForm,
     clock: realClock,
     log,
-    makeCheck: (service) => makeServiceCheck(service, limiter, log),
+    makeCheck: (service) => makeServiceCheck(service, limiter),
     // A group of services starting together stays well inside the concurrency limit.
     startGroupSize: Math.max(1, Math.floor(config.maxConcurrentChecks / 2)),
     disableFileExists: (service) => service.disableFile !== null && existsSync(service.disableFile),
@@ -260,14 +301,18 @@ export async function runHealthcheck(argv: readonly string[]): Promise<number> {
           set: (name, m) => {
             maintenance.set(name, m);
             status.setMaintenance(name, m);
+            metrics?.setMaintenance(name, m !== null);
           },
         }
       : undefined,
     status: () => status.snapshot(),
     reloadConfig: async (): Promise<ReloadOutcome> => {
       try {
-        return { ok: true, services: (await loadConfig(argv)).services };
+        const { services } = await loadConfig(argv);
+        metrics?.configLoaded(true);
+        return { ok: true, services };
       } catch (error) {
+        metrics?.configLoaded(false);
         if (error instanceof ConfigError)
           return { ok: false, errors: error.issues.map(formatIssue) };
         throw error;
@@ -277,14 +322,19 @@ export async function runHealthcheck(argv: readonly string[]): Promise<number> {
     defaultDrain: options.drainTime,
     shutdownAckTimeoutMs: Math.min(options.ackTimeout * 1000, 2000),
     onServicesChanged: (added, removed) => {
+      const now = new Map(created.serviceRunners.map((r) => [r.service.name, r.service]));
       for (const name of added) {
-        status.addService(name);
-        metrics?.addService(name);
+        const service = now.get(name);
+        status.addService(service ? serviceShape(service) : name);
+        metrics?.addService(service ? serviceShape(service) : name);
       }
+      for (const service of now.values()) status.describe(serviceShape(service));
       for (const name of removed) {
         status.removeService(name);
         metrics?.removeService(name);
+        logEvents.removeService(name);
       }
+      log.setServices(now.keys());
     },
   });
 

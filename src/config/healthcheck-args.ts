@@ -13,6 +13,7 @@ import { parseSocketPath } from '../core/socket-path.js';
 import type { ApiForm } from '../core/encoder.js';
 import type { NextHop, RoutePolicy } from '../core/route.js';
 import type { CheckSpec, Service } from '../core/service.js';
+import { LOG_FORMATS, type LogFormat } from '../core/logger.js';
 import {
   ArgvError,
   argvTokens,
@@ -54,8 +55,12 @@ export interface LoggingOptions {
   /** null when syslog is off (`--no-syslog`, or `--debug` as the reference). */
   readonly syslogFacility: string | null;
   readonly name: string | null;
-  /** Log to stderr even when it is not a terminal. */
+  /** Log to stderr even when syslog works and stderr is not a terminal. */
   readonly stderr: boolean;
+  /** `--log-format`, null when not given (a YAML file may set it). */
+  readonly format: LogFormat | null;
+  /** `--log-summary-interval` in seconds, null when not given. */
+  readonly summaryInterval: number | null;
 }
 
 /** Everything the command line says, typed. */
@@ -215,6 +220,11 @@ function socketPath(text: string): string {
   return text;
 }
 
+function logFormat(text: string): LogFormat {
+  if ((LOG_FORMATS as readonly string[]).includes(text)) return text as LogFormat;
+  throw new InvalidValueError(`'${text}' is not a log format (${LOG_FORMATS.join(', ')})`);
+}
+
 function apiForm(text: string): ApiForm {
   if (text === '4' || text === '5') return Number(text) as ApiForm;
   throw new InvalidValueError(`'${text}' is not an API version (4 or 5)`);
@@ -361,6 +371,8 @@ export function parseHealthcheckArgs(
       syslogFacility: noSyslog || debug ? null : syslogFacility,
       name,
       stderr: r.flag('logStderr'),
+      format: r.value('logFormat', logFormat) ?? null,
+      summaryInterval: r.value('logSummaryInterval', seconds) ?? null,
     },
     noAck: r.flag('noAck'),
     pidFile: r.value('pid', safeText('a file name')) ?? null,

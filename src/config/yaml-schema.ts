@@ -1,5 +1,6 @@
 // The YAML config's one definition: it validates a file, parses every value into core types, and yields the JSON Schema.
 import { DNS_RCODES, DNS_TYPES } from '../core/dns.js';
+import { LOG_FORMATS } from '../core/logger.js';
 import { z } from 'zod';
 import {
   parseAsPath,
@@ -368,6 +369,18 @@ export const topLevelFields = {
     .optional()
     .meta({ description: 'The control socket (ctl) path.' }),
   'max-concurrent-checks': integer(1, 100_000).optional(),
+  log: z
+    .strictObject({
+      format: z.enum(LOG_FORMATS).optional().meta({
+        description: 'text (for people, the default), json or logfmt: one event per line.',
+      }),
+      'summary-interval': duration.optional().meta({
+        description:
+          'A check that keeps failing for the same reason is logged once, then summed up at most this often (default 5m).',
+      }),
+    })
+    .optional()
+    .meta({ description: 'How log lines are written; --log-format overrides format.' }),
 };
 
 export const configSchema = z

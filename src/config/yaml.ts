@@ -5,6 +5,7 @@ import { parseIpPrefix, prefixSize } from '../core/ip.js';
 import type { ListenAddress } from '../core/listen-address.js';
 import { medsOutOfRange } from '../core/route.js';
 import type { CheckSpec, Service, Timing } from '../core/service.js';
+import type { LogFormat } from '../core/logger.js';
 import { InvalidValueError } from '../core/errors.js';
 import { DEFAULT_INCREASE, DEFAULT_METRICS, DEFAULT_TIMING, MAX_DEAGGREGATED } from './defaults.js';
 import type { ConfigIssue } from './errors.js';
@@ -26,6 +27,7 @@ export interface YamlConfig {
   readonly metrics?: { readonly listen: ListenAddress };
   readonly control?: { readonly socket: string };
   readonly maxConcurrentChecks?: number;
+  readonly log?: { readonly format?: LogFormat; readonly summaryInterval?: number };
 }
 
 export type LoadResult = { ok: true; config: YamlConfig } | { ok: false; issues: ConfigIssue[] };
@@ -97,7 +99,7 @@ export function loadYamlConfig(text: string, fileName: string): LoadResult {
   if (issues.length > 0 || !top.success) {
     return { ok: false, issues: issues.sort((a, b) => (a.line ?? 0) - (b.line ?? 0)) };
   }
-  const { metrics, control } = top.data;
+  const { metrics, control, log } = top.data;
   const maxConcurrentChecks = top.data['max-concurrent-checks'];
   return {
     ok: true,
@@ -106,6 +108,16 @@ export function loadYamlConfig(text: string, fileName: string): LoadResult {
       ...(metrics ? { metrics } : {}),
       ...(control ? { control } : {}),
       ...(maxConcurrentChecks !== undefined ? { maxConcurrentChecks } : {}),
+      ...(log
+        ? {
+            log: {
+              ...(log.format ? { format: log.format } : {}),
+              ...(log['summary-interval'] !== undefined
+                ? { summaryInterval: log['summary-interval'] }
+                : {}),
+            },
+          }
+        : {}),
     },
   };
 }

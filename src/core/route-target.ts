@@ -19,17 +19,20 @@ export type Verdict = 'UP' | 'DOWN' | null;
 /** The state an operator sees: the health state, or the state a drain made of it. */
 export type ServiceState = HealthState | 'DRAINING' | 'DRAINED';
 
+/** Keyed by every state: a state added to ServiceState and not here fails to compile. */
+const LISTED: Record<ServiceState, true> = {
+  INIT: true,
+  RISING: true,
+  FALLING: true,
+  UP: true,
+  DOWN: true,
+  DISABLED: true,
+  DRAINING: true,
+  DRAINED: true,
+};
+
 /** Every state a service can show, in the order lists and metrics give them. */
-export const SERVICE_STATES: readonly ServiceState[] = [
-  'INIT',
-  'RISING',
-  'FALLING',
-  'UP',
-  'DOWN',
-  'DISABLED',
-  'DRAINING',
-  'DRAINED',
-];
+export const SERVICE_STATES = Object.keys(LISTED) as readonly ServiceState[];
 
 /** The verdict after the state machine entered `entered` (null: no change) from `verdict`. */
 export function nextVerdict(verdict: Verdict, entered: HealthState | null): Verdict {

@@ -1,7 +1,7 @@
-// Log destinations as the reference has them: syslog (through util-linux `logger`) and the console.
+// Log destinations (syslog through util-linux `logger`, stderr) and the line formats: text, json, logfmt.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import type { Logger } from '../core/logger.js';
+import { existsSync, fstatSync } from 'node:fs';
+import type { LogFields, LogFormat, Logger } from '../core/logger.js';
 
 export type Level = 'debug' | 'info' | 'warn' | 'error';
 
@@ -11,11 +11,22 @@ export interface LogSetup {
   /** Syslog facility, or null for no syslog. */
   readonly syslogFacility: string | null;
   readonly name: string | null;
-  /** Log to the console even when it is not a terminal. */
+  /** Log to the console even when syslog works and stderr is not a terminal. */
   readonly stderr?: boolean;
+  readonly format?: LogFormat;
+  /** Whether stderr is the systemd journal, which stamps each line itself: text lines go without time. */
+  readonly journal?: boolean;
   /** Where console lines go; stderr, never stdout (stdout is ExaBGP's command channel). */
   readonly console: NodeJS.WritableStream & { isTTY?: boolean };
   readonly syslogSocket?: string;
+  /** Wall clock in ms since the epoch, for timestamps. */
+  readonly now?: () => number;
+}
+
+export interface ProcessLogger extends Logger {
+  /** Names whose `NAME: ` message prefix marks the service an event is about. */
+  setServices(names: Iterable<string>): void;
+  close(): void;
 }
 
 const FACILITY_CODES: Record<string, number> = {
@@ -51,6 +62,67 @@ const LEVEL_NAMES: Record<Level, string> = {
 /** One line per message: a newline inside a message (a command's output) is escaped. */
 const oneLine = (message: string): string => message.replace(/\r?\n/g, '\\n');
 
+/** Whether fd 2 is the stream systemd names in JOURNAL_STREAM (`DEVICE:INODE`). */
+export function stderrIsJournal(env: NodeJS.ProcessEnv = process.env): boolean {
+  const stream = env.JOURNAL_STREAM;
+  if (!stream) return false;
+  try {
+    const stat = fstatSync(2);
+    return stream === `${stat.dev}:${stat.ino}`;
+  } catch {
+    return false;
+  }
+}
+
+/** One event, before formatting. */
+export interface LogEvent {
+  readonly time: number;
+  readonly level: Level;
+  /** The service the event is about, else the process's name. */
+  readonly name: string;
+  readonly service?: string;
+  readonly message: string;
+  readonly fields?: LogFields;
+}
+
+const LOGFMT_BARE = /^[^\s"=\\]+$/;
+
+function logfmtValue(value: string | number | boolean): string {
+  const text = String(value);
+  if (LOGFMT_BARE.test(text)) return text;
+  return `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\r?\n/g, '\\n')}"`;
+}
+
+/** The ordered key/value pairs of an event: time, level, service, msg, then the event's own fields. */
+function pairs(event: LogEvent): [string, string | number | boolean][] {
+  const out: [string, string | number | boolean][] = [
+    ['time', new Date(event.time).toISOString()],
+    ['level', event.level],
+  ];
+  if (event.service !== undefined) out.push(['service', event.service]);
+  out.push(['msg', event.message]);
+  for (const [key, value] of Object.entries(event.fields ?? {})) {
+    if (value !== undefined && key !== 'service') out.push([key, value]);
+  }
+  return out;
+}
+
+/** The event as one line (without its newline); a text line carries its time unless told not to. */
+export function formatLogLine(format: LogFormat, event: LogEvent, timestamps = true): string {
+  switch (format) {
+    case 'json':
+      return JSON.stringify(Object.fromEntries(pairs(event)));
+    case 'logfmt':
+      return pairs(event)
+        .map(([key, value]) => `${key}=${logfmtValue(value)}`)
+        .join(' ');
+    case 'text': {
+      const head = `${LEVEL_NAMES[event.level]}[${event.name}] ${oneLine(event.message)}`;
+      return timestamps ? `${new Date(event.time).toISOString()} ${head}` : head;
+    }
+  }
+}
+
 /** A long-lived `logger` child writing RFC 3164 datagrams to the syslog socket. */
 function startSyslog(setup: LogSetup, onFailure: (why: string) => void): ChildProcess | null {
   const socket = setup.syslogSocket ?? '/dev/log';
@@ -80,35 +152,75 @@ function startSyslog(setup: LogSetup, onFailure: (why: string) => void): ChildPr
   return child;
 }
 
-export function createLogger(setup: LogSetup): Logger & { close(): void } {
-  let consoleOn = setup.stderr === true || (!setup.silent && setup.console.isTTY === true);
+/**
+ * Syslog when configured; stderr when asked, when stderr is a terminal, and whenever syslog is off
+ * or fails, so a process started by ExaBGP or systemd with `--no-syslog` still logs. `--silent`
+ * keeps stderr quiet.
+ */
+export function createLogger(setup: LogSetup): ProcessLogger {
+  const format = setup.format ?? 'text';
+  const now = setup.now ?? Date.now;
+  const processName = setup.name ?? 'healthcheck';
+  const timestamps = setup.journal !== true;
+  let consoleOn =
+    !setup.silent &&
+    (setup.stderr === true || setup.console.isTTY === true || setup.syslogFacility === null);
   let syslog: ChildProcess | null = null;
   let failed = false;
+  let services = new Set<string>();
   const facility = FACILITY_CODES[setup.syslogFacility ?? 'daemon'] ?? 3;
 
-  const fail = (why: string) => {
+  const emit = (level: Level, message: string, fields?: LogFields): void => {
+    if (level === 'debug' && !setup.debug) return;
+    let service = typeof fields?.service === 'string' ? fields.service : undefined;
+    let text = message;
+    if (service === undefined) {
+      // The runtime writes `NAME: what happened`; the name becomes the event's service.
+      const colon = message.indexOf(': ');
+      const prefix = colon > 0 ? message.slice(0, colon) : '';
+      if (services.has(prefix)) {
+        service = prefix;
+        text = message.slice(colon + 2);
+      }
+    }
+    // A process of one service (the drop-in mode) speaks for that service.
+    if (service === undefined && services.size === 1) [service] = services;
+    const event: LogEvent = {
+      time: now(),
+      level,
+      name: service ?? processName,
+      service,
+      message: text,
+      fields,
+    };
+    if (syslog?.stdin?.writable) {
+      const body =
+        format === 'text'
+          ? oneLine(service === undefined ? text : `${service}: ${text}`)
+          : formatLogLine(format, event);
+      syslog.stdin.write(`<${facility * 8 + SEVERITY[level]}>${body}\n`);
+    }
+    if (consoleOn) setup.console.write(`${formatLogLine(format, event, timestamps)}\n`);
+  };
+
+  const fail = (why: string): void => {
     if (failed) return;
     failed = true;
     syslog = null;
     // Said once; logging goes on to stderr rather than nowhere.
-    setup.console.write(`WARNING[healthcheck] syslog unavailable (${why}); logging to stderr\n`);
     consoleOn = !setup.silent;
+    emit('warn', `syslog unavailable (${why}); logging to stderr`);
   };
   if (setup.syslogFacility !== null) syslog = startSyslog(setup, fail);
 
-  const emit = (level: Level, message: string) => {
-    if (level === 'debug' && !setup.debug) return;
-    const text = oneLine(message);
-    if (syslog?.stdin?.writable) {
-      syslog.stdin.write(`<${facility * 8 + SEVERITY[level]}>${text}\n`);
-    }
-    if (consoleOn) setup.console.write(`${LEVEL_NAMES[level]}[healthcheck] ${text}\n`);
-  };
   return {
-    debug: (m) => emit('debug', m),
-    info: (m) => emit('info', m),
-    warn: (m) => emit('warn', m),
-    error: (m) => emit('error', m),
+    debug: (m, f) => emit('debug', m, f),
+    info: (m, f) => emit('info', m, f),
+    warn: (m, f) => emit('warn', m, f),
+    error: (m, f) => emit('error', m, f),
+    setServices: (names) => {
+      services = new Set(names);
+    },
     close: () => {
       syslog?.stdin?.end();
     },

@@ -1,11 +1,53 @@
 // Prometheus metrics of the running process, fed by the runtime's events, in a registry of their own.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { AnnounceTarget } from '../core/announcer.js';
-import { SERVICE_STATES, type ServiceState } from '../core/route-target.js';
+import type { ServiceState } from '../core/route-target.js';
 import type { CheckReport, RuntimeObserver } from '../runtime/observer.js';
+import { FAILURE_CAUSES, failureCause } from './failure-cause.js';
+import { HEALTH_STATES, STATE_CHANGES } from './states.js';
 
-/** Every state a service can show, each a series of the state gauge. */
-export const HEALTH_STATES: readonly ServiceState[] = SERVICE_STATES;
+export { HEALTH_STATES };
+
+/** What the metrics know of a service from the start, so its series exist before anything happens. */
+export interface ServiceShape {
+  readonly name: string;
+  /** Its checks, by name. */
+  readonly checks?: readonly { readonly name: string }[];
+  /** Its routes as labelled: the prefix, and the neighbor the lines go to (`*` for every one). */
+  readonly routes?: readonly RouteLabels[];
+}
+
+export interface RouteLabels {
+  readonly prefix: string;
+  readonly neighbor: string;
+}
+
+/** What one API line does to one route, read back from the encoder's grammar. */
+interface RouteUpdate extends RouteLabels {
+  readonly action: 'announce' | 'withdraw';
+  readonly med: number | null;
+}
+
+const ROUTE_ACTIONS = ['announce', 'withdraw'] as const;
+const LINE_VERB = /(?:^|\s)(announce|withdraw) route (\S+)/;
+const LINE_MED = / med (\d+)/;
+
+/** The routes an API line announces or withdraws: one per neighbor it names (`*` for all). */
+export function routeUpdates(line: string): RouteUpdate[] {
+  const verb = LINE_VERB.exec(line);
+  if (!verb) return [];
+  const head = line.slice(0, verb.index).trim();
+  const neighbors =
+    head === '' ? ['*'] : head.split(',').map((n) => n.trim().replace(/^neighbor /, ''));
+  const med = LINE_MED.exec(line);
+  const action = verb[1] as RouteUpdate['action'];
+  return neighbors.map((neighbor) => ({
+    action,
+    prefix: verb[2]!,
+    neighbor,
+    med: action === 'announce' && med ? Number(med[1]) : null,
+  }));
+}
 
 export type AckAnswer = 'done' | 'error' | 'timeout';
 const ACK_ANSWERS: readonly AckAnswer[] = ['done', 'error', 'timeout'];
@@ -29,11 +71,20 @@ export interface MetricsOptions {
   /** prom-client's process and Node.js metrics (CPU, memory, event loop, GC); on by default. */
   readonly processMetrics?: boolean;
   /** Services known from the start. */
-  readonly services?: readonly string[];
+  readonly services?: readonly (string | ServiceShape)[];
+  /** The version reported by `bgp_healthcheck_build_info`. */
+  readonly version?: string;
 }
 
-/** An API line's verb, whatever neighbor selector precedes it. */
-const ANNOUNCE_LINE = /(?:^|\s)announce route /;
+interface Known {
+  readonly checks: Set<string>;
+  /** `prefix neighbor` of each route series. */
+  readonly routes: Map<string, RouteLabels>;
+  /** `prefix neighbor` of each route announced now. */
+  readonly up: Set<string>;
+}
+
+const routeKey = (r: RouteLabels): string => `${r.prefix} ${r.neighbor}`;
 
 /**
  * Events for a service that is not (or no longer) known are ignored, so a late event from a
@@ -42,7 +93,7 @@ const ANNOUNCE_LINE = /(?:^|\s)announce route /;
 export class Metrics implements RuntimeObserver {
   readonly registry = new Registry();
   private readonly now: () => number;
-  private readonly services = new Map<string, { checks: Set<string>; transitions: Set<string> }>();
+  private readonly services = new Map<string, Known>();
 
   private readonly state: Gauge<'service' | 'state'>;
   private readonly announcedGauge: Gauge<'service'>;
@@ -54,6 +105,13 @@ export class Metrics implements RuntimeObserver {
   private readonly checkLatency: Gauge<'service' | 'check'>;
   private readonly acksTotal: Counter<'answer'>;
   private readonly ackTimeouts: Counter;
+  private readonly checkFailures: Counter<'service' | 'check' | 'reason'>;
+  private readonly routeAnnounced: Gauge<'service' | 'prefix' | 'neighbor'>;
+  private readonly routeMed: Gauge<'service' | 'prefix' | 'neighbor'>;
+  private readonly routeUpdatesTotal: Counter<'service' | 'action'>;
+  private readonly maintenance: Gauge<'service'>;
+  private readonly reloadSuccess: Gauge;
+  private readonly reloadSuccessTime: Gauge;
 
   constructor(options: MetricsOptions = {}) {
     this.now = options.now ?? Date.now;
@@ -97,7 +155,7 @@ export class Metrics implements RuntimeObserver {
     });
     this.checkUp = new Gauge({
       name: 'bgp_healthcheck_check_up',
-      help: 'Whether the last run of this check passed (1) or failed (0).',
+      help: 'Whether the last run of this check passed (1) or failed (0); absent while the service is disabled.',
       labelNames: ['service', 'check'],
       registers,
     });
@@ -118,8 +176,56 @@ export class Metrics implements RuntimeObserver {
       help: 'Acknowledgements from ExaBGP that did not come in time.',
       registers,
     });
+    this.checkFailures = new Counter({
+      name: 'bgp_healthcheck_check_failures_total',
+      help: 'Failed runs of each check, by cause: timeout, refused, status, body, rcode, exit or error.',
+      labelNames: ['service', 'check', 'reason'],
+      registers,
+    });
+    this.routeAnnounced = new Gauge({
+      name: 'bgp_healthcheck_route_announced',
+      help: 'Whether the prefix is announced to the neighbor now (1) or withdrawn or never sent (0); neighbor * is every neighbor.',
+      labelNames: ['service', 'prefix', 'neighbor'],
+      registers,
+    });
+    this.routeMed = new Gauge({
+      name: 'bgp_healthcheck_route_med',
+      help: 'The MED the prefix is announced with now; absent while it is not announced.',
+      labelNames: ['service', 'prefix', 'neighbor'],
+      registers,
+    });
+    this.routeUpdatesTotal = new Counter({
+      name: 'bgp_healthcheck_route_updates_total',
+      help: 'Route lines written to ExaBGP and acknowledged (or given up on), by action: announce or withdraw.',
+      labelNames: ['service', 'action'],
+      registers,
+    });
+    this.maintenance = new Gauge({
+      name: 'bgp_healthcheck_maintenance',
+      help: 'Whether an operator put the service in maintenance (ctl disable) (1) or not (0).',
+      labelNames: ['service'],
+      registers,
+    });
+    this.reloadSuccess = new Gauge({
+      name: 'bgp_healthcheck_config_reload_success',
+      help: 'Whether the last configuration load (start or reload) succeeded (1) or was refused (0).',
+      registers,
+    });
+    this.reloadSuccessTime = new Gauge({
+      name: 'bgp_healthcheck_config_reload_success_timestamp_seconds',
+      help: 'When the configuration in use was loaded (Unix time).',
+      registers,
+    });
+    const buildInfo = new Gauge({
+      name: 'bgp_healthcheck_build_info',
+      help: 'Always 1; the labels say which build runs.',
+      labelNames: ['version', 'nodejs'],
+      registers,
+    });
+    buildInfo.set({ version: options.version ?? 'unknown', nodejs: process.versions.node }, 1);
     for (const answer of ACK_ANSWERS) this.acksTotal.inc({ answer }, 0);
     this.ackTimeouts.inc(0);
+    this.configLoaded(true);
 
     if (options.processMetrics ?? true) {
       collectDefaultMetrics({ register: this.registry });
@@ -139,15 +245,26 @@ export class Metrics implements RuntimeObserver {
   }
 
   /** Creates the service's series (state INIT, nothing announced, zero counts); a known one is kept. */
-  addService(service: string): void {
+  addService(shape: string | ServiceShape): void {
+    const {
+      name: service,
+      checks = [],
+      routes = [],
+    } = typeof shape === 'string' ? { name: shape } : shape;
     if (this.services.has(service)) return;
-    this.services.set(service, { checks: new Set(), transitions: new Set() });
+    const known: Known = { checks: new Set(), routes: new Map(), up: new Set() };
+    this.services.set(service, known);
     this.setState(service, 'INIT');
     this.announcedGauge.set({ service }, 0);
+    this.maintenance.set({ service }, 0);
     this.checksTotal.inc({ service, result: 'ok' }, 0);
     this.checksTotal.inc({ service, result: 'failed' }, 0);
     this.checkDuration.zero({ service });
     this.lastTransition.set({ service }, this.now() / 1000);
+    for (const [from, to] of STATE_CHANGES) this.transitionsTotal.inc({ service, from, to }, 0);
+    for (const action of ROUTE_ACTIONS) this.routeUpdatesTotal.inc({ service, action }, 0);
+    for (const check of checks) this.knowCheck(service, known, check.name);
+    for (const route of routes) this.knowRoute(service, known, route);
   }
 
   /** Drops every series of the service. */
@@ -157,47 +274,100 @@ export class Metrics implements RuntimeObserver {
     this.services.delete(service);
     for (const state of HEALTH_STATES) this.state.remove({ service, state });
     this.announcedGauge.remove({ service });
+    this.maintenance.remove({ service });
     this.checksTotal.remove({ service, result: 'ok' });
     this.checksTotal.remove({ service, result: 'failed' });
     this.checkDuration.remove({ service });
     this.lastTransition.remove({ service });
-    for (const pair of known.transitions) {
-      const [from = '', to = ''] = pair.split('>');
-      this.transitionsTotal.remove({ service, from, to });
-    }
+    for (const [from, to] of STATE_CHANGES) this.transitionsTotal.remove({ service, from, to });
+    for (const action of ROUTE_ACTIONS) this.routeUpdatesTotal.remove({ service, action });
     for (const check of known.checks) {
       this.checkUp.remove({ service, check });
       this.checkLatency.remove({ service, check });
+      for (const reason of FAILURE_CAUSES) this.checkFailures.remove({ service, check, reason });
     }
+    for (const route of known.routes.values()) {
+      this.routeAnnounced.remove({ service, ...route });
+      this.routeMed.remove({ service, ...route });
+    }
+  }
+
+  /** Maintenance set (`ctl disable`) or cleared (`ctl enable`). */
+  setMaintenance(service: string, on: boolean): void {
+    if (this.services.has(service)) this.maintenance.set({ service }, on ? 1 : 0);
+  }
+
+  /** A configuration load at start or on reload, and whether it was taken. */
+  configLoaded(ok: boolean): void {
+    this.reloadSuccess.set(ok ? 1 : 0);
+    if (ok) this.reloadSuccessTime.set(this.now() / 1000);
+  }
+
+  private knowCheck(service: string, known: Known, check: string): void {
+    if (known.checks.has(check)) return;
+    known.checks.add(check);
+    for (const reason of FAILURE_CAUSES) this.checkFailures.inc({ service, check, reason }, 0);
+  }
+
+  private knowRoute(service: string, known: Known, route: RouteLabels): void {
+    const key = routeKey(route);
+    if (known.routes.has(key)) return;
+    const labels = { prefix: route.prefix, neighbor: route.neighbor };
+    known.routes.set(key, labels);
+    this.routeAnnounced.set({ service, ...labels }, 0);
   }
 
   checked(service: string, report: CheckReport, disabled: boolean): void {
     const known = this.services.get(service);
-    // A disabled cycle runs no check: its report is made up, so it says nothing about the service.
-    if (!known || disabled) return;
+    if (!known) return;
+    if (disabled) {
+      // A disabled cycle runs no check: its report is made up, and the last results are stale.
+      for (const check of known.checks) {
+        this.checkUp.remove({ service, check });
+        this.checkLatency.remove({ service, check });
+      }
+      return;
+    }
     this.checksTotal.inc({ service, result: report.ok ? 'ok' : 'failed' });
     this.checkDuration.observe({ service }, report.durationMs / 1000);
     for (const { name: check, result } of report.checks) {
-      known.checks.add(check);
+      this.knowCheck(service, known, check);
       this.checkUp.set({ service, check }, result.ok ? 1 : 0);
       this.checkLatency.set({ service, check }, result.latencyMs / 1000);
+      if (!result.ok)
+        this.checkFailures.inc({ service, check, reason: failureCause(result.reason) });
     }
   }
 
   transitioned(service: string, from: ServiceState, to: ServiceState, _reason: string): void {
     const known = this.services.get(service);
     if (!known) return;
-    known.transitions.add(`${from}>${to}`);
     this.transitionsTotal.inc({ service, from, to });
     this.lastTransition.set({ service }, this.now() / 1000);
     this.setState(service, to);
   }
 
   announced(service: string, target: AnnounceTarget, lines: readonly string[]): void {
-    if (!this.services.has(service)) return;
-    // With withdraw-on-down the lines for DOWN are withdraws: the verb decides, not the target.
-    const up = target !== 'EXIT' && lines.some((line) => ANNOUNCE_LINE.test(line));
-    this.announcedGauge.set({ service }, up ? 1 : 0);
+    const known = this.services.get(service);
+    if (!known) return;
+    for (const line of lines) {
+      for (const update of routeUpdates(line)) {
+        const labels = { service, prefix: update.prefix, neighbor: update.neighbor };
+        this.knowRoute(service, known, update);
+        this.routeUpdatesTotal.inc({ service, action: update.action });
+        // With withdraw-on-down the lines for DOWN are withdraws: the verb decides, not the target.
+        if (update.action === 'announce' && target !== 'EXIT') {
+          known.up.add(routeKey(update));
+          this.routeAnnounced.set(labels, 1);
+          if (update.med !== null) this.routeMed.set(labels, update.med);
+        } else {
+          known.up.delete(routeKey(update));
+          this.routeAnnounced.set(labels, 0);
+          this.routeMed.remove(labels);
+        }
+      }
+    }
+    this.announcedGauge.set({ service }, known.up.size > 0 ? 1 : 0);
   }
 
   /** To be passed as the ExaBGP API's `onAck`. */

@@ -16,26 +16,18 @@ export const DEFAULT_REFRESH_SECONDS = 5;
 export const DEFAULT_TIMELINE_MS = 60 * 60 * 1000;
 const MIN_TIMELINE_MS = 60 * 1000;
 
+/** Each state's colour, in the order the legend and the summary show them. */
 export const STATE_COLOURS: Readonly<Record<ServiceState, string>> = {
   UP: '#2e7d32',
-  DOWN: '#c62828',
   RISING: '#9ccc65',
   FALLING: '#ef6c00',
+  DOWN: '#c62828',
   DISABLED: '#757575',
   DRAINING: '#6a1b9a',
   DRAINED: '#4a148c',
   INIT: '#90a4ae',
 };
-const STATE_ORDER: readonly ServiceState[] = [
-  'UP',
-  'RISING',
-  'FALLING',
-  'DOWN',
-  'DISABLED',
-  'DRAINING',
-  'DRAINED',
-  'INIT',
-];
+const STATE_ORDER = Object.keys(STATE_COLOURS) as readonly ServiceState[];
 
 const ESCAPES: Record<string, string> = {
   '&': '&amp;',
@@ -88,10 +80,30 @@ const badge = (state: ServiceState): string =>
 
 function renderChecks(service: ServiceStatus): string {
   const check = service.lastCheck;
-  if (!check) return '<p class="last-check none">No check has run yet.</p>';
+  const targets = new Map((service.checks ?? []).map((c) => [c.name, c.target]));
+  const target = (name: string): string => {
+    const what = targets.get(name);
+    return what === undefined || what === name
+      ? ''
+      : `<span class="check-target">${escapeHtml(what)}</span>`;
+  };
+  const skipped = service.skipped
+    ? `<p class="last-check skipped"><span class="verdict">not checked (${service.skipped})</span></p>`
+    : '';
+  if (!check) {
+    const configured = [...targets].map(
+      ([name]) =>
+        `<li class="check"><span class="mark">·</span><span class="check-name">${escapeHtml(name)}</span>${target(name)}</li>`,
+    );
+    return (
+      (skipped || '<p class="last-check none">No check has run yet.</p>') +
+      (configured.length > 0 ? `<ul class="checks">${configured.join('')}</ul>` : '')
+    );
+  }
   const verdict = check.ok ? 'passed' : 'failed';
   const summary =
-    `<p class="last-check ${verdict}"><span class="verdict">${verdict}</span>` +
+    skipped +
+    `<p class="last-check ${verdict}">${skipped ? 'before: ' : ''}<span class="verdict">${verdict}</span>` +
     (check.ok ? '' : `: <span class="reason">${escapeHtml(check.reason)}</span>`) +
     ` · took ${formatLatency(check.durationMs)} · ${timeTag(check.at)}</p>`;
   if (check.checks.length === 0) return summary;
@@ -102,13 +114,31 @@ function renderChecks(service: ServiceStatus): string {
       return (
         `<li class="check ${result.ok ? 'passed' : 'failed'}">` +
         `<span class="mark">${result.ok ? '✔' : '✘'}</span>` +
-        `<span class="check-name">${escapeHtml(name)}</span>` +
+        `<span class="check-name">${escapeHtml(name)}${target(name)}</span>` +
         `<span class="check-reason">${reason}</span>` +
         `<span class="latency">${formatLatency(result.latencyMs)}</span>${detail}</li>`
       );
     })
     .join('');
   return `${summary}<ul class="checks">${rows}</ul>`;
+}
+
+/** Rise/fall progress and the next check, the two things an operator waits on. */
+function renderSchedule(service: ServiceStatus, now: number): string {
+  const parts: string[] = [];
+  if (service.progress) {
+    const toward = service.state === 'RISING' ? 'UP' : 'DOWN';
+    parts.push(
+      `<span class="progress">${service.progress.count}/${service.progress.needed} checks toward ${toward}</span>`,
+    );
+  }
+  if (service.nextCheckAt != null) {
+    const wait = service.nextCheckAt - now;
+    parts.push(
+      `<span class="next-check">next check ${wait > 0 ? `in ${formatDuration(wait + 999)}` : 'now'}, ${timeTag(service.nextCheckAt)}</span>`,
+    );
+  }
+  return parts.length > 0 ? `<p class="schedule">${parts.join(' · ')}</p>` : '';
 }
 
 function renderRoutes(service: ServiceStatus): string {
@@ -131,6 +161,7 @@ function renderService(service: ServiceStatus, now: number): string {
     `<article class="service" data-service="${escapeHtml(service.name)}" data-state="${service.state}">` +
     `<h2><span class="name">${escapeHtml(service.name)}</span> ${badge(service.state)}</h2>` +
     `<p class="since">${service.state} for ${formatDuration(now - service.since)}, since ${timeTag(service.since)}</p>` +
+    renderSchedule(service, now) +
     maintenance +
     `<h3>Last check</h3>${renderChecks(service)}` +
     `<h3>Routes</h3>${renderRoutes(service)}` +
@@ -205,7 +236,8 @@ function renderTimeline(status: ProcessStatus, now: number, longest: number): st
         `<text class="label" x="${left - 8}" y="${y + barHeight - 4}" text-anchor="end">` +
         `<title>${name}</title>${escapeHtml(shown)}</text>`,
     );
-    for (const segment of timelineSegments(service, start, now)) {
+    // Nothing is drawn before the process started: no made-up INIT.
+    for (const segment of timelineSegments(service, Math.max(start, status.startedAt), now)) {
       const x0 = x(segment.start);
       const w = Math.max(1, x(segment.end) - x0);
       const why = segment.reason ? ` (${escapeHtml(segment.reason)})` : '';
@@ -262,7 +294,10 @@ const STYLE = `
 body{margin:0;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--fg);background:var(--bg)}
 header{padding:14px 24px;border-bottom:1px solid var(--line);display:flex;flex-wrap:wrap;gap:6px 24px;align-items:baseline}
 header h1{font-size:18px;margin:0}
-.meta,.since,.routes,.legend{color:var(--muted)}
+.meta,.since,.routes,.legend,.schedule,.check-target{color:var(--muted)}
+.check-target{margin-left:8px;font:12px ui-monospace,monospace;overflow-wrap:anywhere}
+.progress{font-weight:600;color:var(--fg)}
+.last-check.skipped .verdict{color:#757575;font-weight:600}
 main{padding:16px 24px;max-width:1200px}
 section.timeline-box{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:12px 16px;margin-bottom:16px}
 section.timeline-box h2{font-size:15px;margin:0 0 8px}

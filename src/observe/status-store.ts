@@ -1,7 +1,13 @@
 // What each service is doing, kept from the runtime's events, for /status, the status page and `ctl status`.
 import type { AnnounceTarget } from '../core/announcer.js';
 import type { ServiceState } from '../core/route-target.js';
-import type { Maintenance, ProcessStatus, ServiceStatus, Transition } from '../runtime/control.js';
+import type {
+  CheckTarget,
+  Maintenance,
+  ProcessStatus,
+  ServiceStatus,
+  Transition,
+} from '../runtime/control.js';
 import type { CheckReport, RuntimeObserver } from '../runtime/observer.js';
 
 export interface StatusStoreOptions {
@@ -13,7 +19,20 @@ export interface StatusStoreOptions {
   /** How many recent transitions each service keeps. */
   readonly maxTransitions?: number;
   /** Services known from the start, in display order. */
-  readonly services?: readonly string[];
+  readonly services?: readonly (string | StatusShape)[];
+}
+
+/** What the store knows of a service's configuration: its timing and what its checks look at. */
+export interface StatusShape {
+  readonly name: string;
+  /** Seconds, as configured. */
+  readonly timing: {
+    readonly interval: number;
+    readonly fastInterval: number;
+    readonly rise: number;
+    readonly fall: number;
+  };
+  readonly checks: readonly CheckTarget[];
 }
 
 /** Updated in place on every check and announcement: a thousand services check every second. */
@@ -29,6 +48,13 @@ interface Entry {
   announcedAt: number;
   maintenance: Maintenance | null;
   transitions: Transition[];
+  shape: StatusShape | null;
+  /** The last cycle ran no check: the service was disabled. */
+  skipped: boolean;
+  /** When the last cycle began (ms since the epoch), checked or not; 0 before the first. */
+  cycleStartedAt: number;
+  /** Checks in a row with the same result, for rise/fall progress. */
+  streak: { ok: boolean; count: number };
 }
 
 export const DEFAULT_MAX_TRANSITIONS = 200;
@@ -55,7 +81,8 @@ export class StatusStore implements RuntimeObserver {
   }
 
   /** Starts tracking a service in INIT; a service already known is left as it is (a reload keeps it). */
-  addService(name: string): void {
+  addService(service: string | StatusShape): void {
+    const name = typeof service === 'string' ? service : service.name;
     if (this.entries.has(name)) return;
     this.entries.set(name, {
       state: 'INIT',
@@ -67,7 +94,19 @@ export class StatusStore implements RuntimeObserver {
       announcedAt: 0,
       maintenance: null,
       transitions: [],
+      shape: typeof service === 'string' ? null : service,
+      skipped: false,
+      cycleStartedAt: 0,
+      streak: { ok: true, count: 0 },
     });
+  }
+
+  /** Takes a service's configuration again (after a reload); false for an unknown service. */
+  describe(shape: StatusShape): boolean {
+    const entry = this.entries.get(shape.name);
+    if (!entry) return false;
+    entry.shape = shape;
+    return true;
   }
 
   removeService(name: string): void {
@@ -86,11 +125,18 @@ export class StatusStore implements RuntimeObserver {
     return true;
   }
 
-  checked(service: string, report: CheckReport, _disabled: boolean): void {
+  checked(service: string, report: CheckReport, disabled: boolean): void {
     const entry = this.entries.get(service);
     if (!entry) return;
+    const at = this.now();
+    entry.skipped = disabled;
+    entry.cycleStartedAt = at - report.durationMs;
+    // A disabled cycle runs no check: the last real one stays on show, marked as such.
+    if (disabled) return;
     entry.lastCheck = report;
-    entry.lastCheckAt = this.now();
+    entry.lastCheckAt = at;
+    if (entry.streak.ok === report.ok) entry.streak.count++;
+    else entry.streak = { ok: report.ok, count: 1 };
   }
 
   transitioned(service: string, from: ServiceState, to: ServiceState, reason: string): void {
@@ -129,6 +175,25 @@ export class StatusStore implements RuntimeObserver {
   }
 }
 
+/** When the next cycle is due: a period after the last one began, the fast one while changing. */
+function nextCheckAt(entry: Entry): number | null {
+  const timing = entry.shape?.timing;
+  if (!timing || entry.cycleStartedAt === 0) return null;
+  const fast = entry.state === 'RISING' || entry.state === 'FALLING';
+  if (!fast && timing.interval === 0) return null;
+  return entry.cycleStartedAt + (fast ? timing.fastInterval : timing.interval) * 1000;
+}
+
+function progressOf(entry: Entry): ServiceStatus['progress'] {
+  const timing = entry.shape?.timing;
+  if (!timing) return null;
+  if (entry.state === 'RISING' && entry.streak.ok)
+    return { count: entry.streak.count, needed: timing.rise };
+  if (entry.state === 'FALLING' && !entry.streak.ok)
+    return { count: entry.streak.count, needed: timing.fall };
+  return null;
+}
+
 function toStatus(name: string, entry: Entry): ServiceStatus {
   return {
     name,
@@ -142,5 +207,10 @@ function toStatus(name: string, entry: Entry): ServiceStatus {
     },
     maintenance: entry.maintenance,
     transitions: [...entry.transitions],
+    // Maintenance keeps the checks running; only the reference's disable file stops them.
+    skipped: entry.skipped ? 'disable file' : null,
+    nextCheckAt: nextCheckAt(entry),
+    progress: progressOf(entry),
+    checks: entry.shape?.checks ?? [],
   };
 }

@@ -50,6 +50,20 @@ export function checkName(spec: CheckSpec): string {
   }
 }
 
+/** What a check looks at, whatever it is named: the URL, host:port, the query, the command. */
+export function checkTarget(spec: CheckSpec): string {
+  switch (spec.kind) {
+    case 'command':
+      return spec.command;
+    case 'http':
+      return `${spec.method.toUpperCase()} ${spec.url}`;
+    case 'tcp':
+      return `${spec.host.includes(':') ? `[${spec.host}]` : spec.host}:${spec.port}`;
+    case 'dns':
+      return `${spec.name} ${spec.type.toUpperCase()} @${spec.server.includes(':') ? `[${spec.server}]` : spec.server}:${spec.port}`;
+  }
+}
+
 /** A service's checks ready for `combine`: named, weighted (default 1), each with its probe. */
 export function namedChecks(
   specs: readonly CheckSpec[],

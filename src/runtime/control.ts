@@ -34,6 +34,19 @@ export interface ServiceStatus {
   readonly maintenance: Maintenance | null;
   /** Recent transitions, oldest first (bounded). */
   readonly transitions: readonly Transition[];
+  /** Why the last cycle ran no check (the service is disabled), or null when it ran them. */
+  readonly skipped?: 'disable file' | null;
+  /** When the next cycle is due (ms since the epoch), from the timing; null when none is planned. */
+  readonly nextCheckAt?: number | null;
+  /** While RISING or FALLING: the checks in a row counted so far, and how many the change needs. */
+  readonly progress?: { readonly count: number; readonly needed: number } | null;
+  /** What each check looks at: a URL, host:port, a DNS query, a command. */
+  readonly checks?: readonly CheckTarget[];
+}
+
+export interface CheckTarget {
+  readonly name: string;
+  readonly target: string;
 }
 
 export interface ProcessStatus {

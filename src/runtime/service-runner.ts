@@ -204,7 +204,6 @@ export class ServiceRunner {
     if (to === from) return DONE;
     this.shown = to;
     this.since = deps.clock.now();
-    deps.log.info(`${service.name}: ${from} -> ${to} (${reason})`);
     deps.observer?.transitioned?.(service.name, from, to, reason);
     const own = to === 'DRAINING' || to === 'DRAINED' ? [] : (service.hooks.byState[to] ?? []);
     return deps.runHooks([...own, ...service.hooks.any], to);

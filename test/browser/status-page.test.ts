@@ -22,7 +22,14 @@ describe.runIf(run)('status page in Chromium', () => {
   const store = new StatusStore({
     version: '0.1.0',
     now: () => clock.t,
-    services: ['web', 'dns-resolver'],
+    services: [
+      {
+        name: 'web',
+        timing: { interval: 5, fastInterval: 1, rise: 3, fall: 3 },
+        checks: [{ name: 'http', target: 'GET http://127.0.0.1:8080/healthz' }],
+      },
+      'dns-resolver',
+    ],
   });
   const url = () => `http://127.0.0.1:${server.address.port}/`;
 
@@ -66,6 +73,7 @@ describe.runIf(run)('status page in Chromium', () => {
       reason: 'resolver upgrade',
       since: clock.t - 30_000,
     });
+    store.checked('dns-resolver', passingReport(0), true);
 
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     const errors: string[] = [];
@@ -87,6 +95,12 @@ describe.runIf(run)('status page in Chromium', () => {
     );
     const dns = page.locator('article.service[data-service="dns-resolver"]');
     expect(await dns.locator('.maintenance').textContent()).toContain('by alice: resolver upgrade');
+    expect(await dns.locator('.last-check.skipped').textContent()).toBe(
+      'not checked (maintenance)',
+    );
+    expect(await web.locator('li.check .check-target').textContent()).toBe(
+      'GET http://127.0.0.1:8080/healthz',
+    );
 
     const row = page.locator('svg.timeline g.row[data-service="web"]');
     expect(await row.locator('rect.segment[data-state="DOWN"]').count()).toBe(1);
@@ -130,6 +144,9 @@ describe.runIf(run)('status page in Chromium', () => {
       .locator('article.service[data-service="web"] .badge', { hasText: /^RISING$/ })
       .waitFor({ timeout: 10_000 });
     expect(await badge.textContent()).toBe('RISING');
+    expect(await page.locator('article.service[data-service="web"] .progress').textContent()).toBe(
+      '1/3 checks toward UP',
+    );
     expect(await page.locator('#stale').isHidden()).toBe(true);
     expect(violations).toEqual([]);
     await page.close();

@@ -53,9 +53,9 @@ describe('ctl', () => {
     expect(code).toBe(0);
     const lines = out.split('\n');
     expect(lines[0]).toMatch(/^bgp-healthcheck 0\.1\.0-test, pid 4242, up /);
-    expect(lines[1]).toMatch(/^SERVICE\s+STATE\s+SINCE\s+LAST CHECK\s+MAINTENANCE$/);
+    expect(lines[1]).toMatch(/^SERVICE\s+STATE\s+SINCE\s+NEXT CHECK\s+LAST CHECK\s+MAINTENANCE$/);
     expect(lines[2]).toMatch(
-      /^web\s+UP\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \(.+\)\s+ok \(12 ms\)\s+-$/,
+      /^web\s+UP\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \(.+\)\s+-\s+ok \(12 ms\)\s+-$/,
     );
     expect(lines[3]).toMatch(/^dns\s+DISABLED\s+.*HTTP 503\s+alice: kernel upgrade \(.+ ago\)$/);
     expect(lines[4]).toMatch(/^api\s+DOWN\s+.*HTTP 503\s+-$/);
@@ -177,5 +177,28 @@ describe('ctl status formatting', () => {
     expect(formatStatus({ ...status, services: [] }, now)).toBe(
       'bgp-healthcheck 1, pid 1, up 1m30s\nno services\n',
     );
+  });
+
+  it('shows rise/fall progress, the next check, a skipped check and what each check looks at', () => {
+    const now = 1_700_000_090_000;
+    const text = formatStatus(
+      {
+        pid: 1,
+        version: '1',
+        startedAt: 1_700_000_000_000,
+        services: [
+          serviceStatus('web', 'RISING', {
+            progress: { count: 2, needed: 3 },
+            nextCheckAt: now + 800,
+            checks: [{ name: 'health', target: 'GET http://127.0.0.1/health' }],
+          }),
+          serviceStatus('dns', 'DISABLED', { skipped: 'disable file' }),
+        ],
+      },
+      now,
+    );
+    expect(text).toMatch(/\nweb\s+RISING 2\/3\s+.*\s+in 1s\s+HTTP 503\s+-\n/);
+    expect(text).toMatch(/\ndns\s+DISABLED\s+.*\s+-\s+not checked \(disable file\)/);
+    expect(text).toContain('checks:\n  web  health  GET http://127.0.0.1/health\n');
   });
 });

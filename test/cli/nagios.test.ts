@@ -1,7 +1,14 @@
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CliIo } from '../../src/cli/io.js';
-import { evaluate, nagiosCommand, type NagiosOptions } from '../../src/cli/nagios.js';
+import {
+  alerts,
+  evaluate,
+  nagiosCommand,
+  parseRange,
+  type NagiosOptions,
+  type Range,
+} from '../../src/cli/nagios.js';
 import { startControlServer, type ControlServer } from '../../src/control/server.js';
 import { silentLogger } from '../../src/core/logger.js';
 import type { ProcessStatus, ServiceStatus } from '../../src/runtime/control.js';
@@ -17,7 +24,13 @@ function captureIo(): CliIo & { out: () => string } {
   };
 }
 
-const defaults: NagiosOptions = { warning: 0, critical: 0, services: [], disabled: 'warning' };
+const range = (text: string): Range => parseRange(text) as Range;
+const defaults: NagiosOptions = {
+  warning: range('0'),
+  critical: range('0'),
+  services: [],
+  disabled: 'warning',
+};
 const status = (...services: ServiceStatus[]): ProcessStatus => ({
   pid: 1,
   version: '1',
@@ -33,18 +46,18 @@ describe('nagios verdict', () => {
     );
     expect(result).toEqual({
       code: 0,
-      line: 'BGP-HEALTHCHECK OK - 2 services up | web=1;;;0;1 dns=1;;;0;1 services_down=0;0;0;0;2',
+      line: 'BGP-HEALTHCHECK OK - 2 services up | web=1;;;0;1 dns=1;;;0;1 services_down=0;0;0;0;2 services_out_of_service=0;;;0;2',
     });
   });
 
   it('is WARNING when the down services exceed --warning but not --critical', () => {
     const result = evaluate(status(serviceStatus('web', 'DOWN'), serviceStatus('dns', 'UP')), {
       ...defaults,
-      critical: 1,
+      critical: range('1'),
     });
     expect(result.code).toBe(1);
     expect(result.line).toBe(
-      'BGP-HEALTHCHECK WARNING - 1 of 2 services up; down: web DOWN (HTTP 503) | web=0;;;0;1 dns=1;;;0;1 services_down=1;0;1;0;2',
+      'BGP-HEALTHCHECK WARNING - 1 of 2 services up; down: web DOWN (HTTP 503) | web=0;;;0;1 dns=1;;;0;1 services_down=1;0;1;0;2 services_out_of_service=0;;;0;2',
     );
   });
 
@@ -55,7 +68,7 @@ describe('nagios verdict', () => {
         serviceStatus('dns', 'FALLING'),
         serviceStatus('api', 'UP'),
       ),
-      { ...defaults, warning: 0, critical: 1 },
+      { ...defaults, warning: range('0'), critical: range('1') },
     );
     expect(result.code).toBe(2);
     expect(result.line).toMatch(
@@ -66,8 +79,8 @@ describe('nagios verdict', () => {
   it('is OK when the down services stay within both thresholds', () => {
     const result = evaluate(status(serviceStatus('web', 'DOWN'), serviceStatus('dns', 'UP')), {
       ...defaults,
-      warning: 1,
-      critical: 1,
+      warning: range('1'),
+      critical: range('1'),
     });
     expect(result.code).toBe(0);
   });
@@ -78,7 +91,7 @@ describe('nagios verdict', () => {
     });
     const result = evaluate(status(serviceStatus('web', 'UP'), dns), defaults);
     expect(result.code).toBe(1);
-    expect(result.line).toContain('disabled: dns (alice: kernel upgrade)');
+    expect(result.line).toContain('out of service: dns (alice: kernel upgrade)');
   });
 
   it('lets --disabled ok ignore and --disabled critical escalate a disabled service', () => {
@@ -95,7 +108,7 @@ describe('nagios verdict', () => {
     );
     const result = evaluate(s, defaults);
     expect(result.code).toBe(1);
-    expect(result.line).toContain('disabled: dns DRAINED, db DRAINING');
+    expect(result.line).toContain('out of service: dns (DRAINED), db (DRAINING)');
     expect(result.line).not.toContain('down:');
     expect(evaluate(s, { ...defaults, disabled: 'ok' }).code).toBe(0);
     expect(evaluate(s, { ...defaults, disabled: 'critical' }).code).toBe(2);
@@ -105,7 +118,7 @@ describe('nagios verdict', () => {
     const s = status(serviceStatus('web', 'UP'), serviceStatus('dns', 'DOWN'));
     expect(evaluate(s, { ...defaults, services: ['web'] })).toEqual({
       code: 0,
-      line: 'BGP-HEALTHCHECK OK - 1 service up | web=1;;;0;1 services_down=0;0;0;0;1',
+      line: 'BGP-HEALTHCHECK OK - 1 service up | web=1;;;0;1 services_down=0;0;0;0;1 services_out_of_service=0;;;0;1',
     });
   });
 
@@ -120,6 +133,31 @@ describe('nagios verdict', () => {
     });
   });
 
+  it('counts a drained service out of service, with its state', () => {
+    const web = serviceStatus('web', 'DRAINED');
+    const result = evaluate(status(web, serviceStatus('dns', 'UP')), defaults);
+    expect(result).toEqual({
+      code: 1,
+      line: 'BGP-HEALTHCHECK WARNING - 1 of 2 services up; out of service: web (DRAINED) | web=0;;;0;1 dns=1;;;0;1 services_down=0;0;0;0;2 services_out_of_service=1;;;0;2',
+    });
+    expect(evaluate(status(web), { ...defaults, disabled: 'ok' }).code).toBe(0);
+  });
+
+  it('takes monitoring-plugins ranges and writes them into the perfdata', () => {
+    const three = status(
+      serviceStatus('a', 'DOWN'),
+      serviceStatus('b', 'DOWN'),
+      serviceStatus('c', 'UP'),
+    );
+    const verdict = (warning: string, critical: string) =>
+      evaluate(three, { ...defaults, warning: range(warning), critical: range(critical) });
+    expect(verdict('1', '5').code).toBe(1);
+    expect(verdict('2', '5').code).toBe(0);
+    expect(verdict('~:1', '@2:3').code).toBe(2);
+    expect(verdict('3:', '10').code).toBe(1);
+    expect(verdict('@2:3', '10').line).toContain('services_down=2;@2:3;10;0;3');
+  });
+
   it('keeps the status line on one line and the perfdata separator unique', () => {
     const web = serviceStatus('web site', 'DOWN', {
       lastCheck: { ok: false, reason: 'a | b\nc', durationMs: 1, checks: [], at: 0 },
@@ -128,6 +166,29 @@ describe('nagios verdict', () => {
     expect(line).not.toContain('\n');
     expect(line.split('|')).toHaveLength(2);
     expect(line).toContain("'web site'=0;;;0;1");
+  });
+});
+
+describe('parseRange', () => {
+  it.each([
+    ['10', 11, true],
+    ['10', 10, false],
+    ['10', -1, true],
+    ['10:', 9, true],
+    ['10:', 10, false],
+    ['~:10', -5, false],
+    ['~:10', 11, true],
+    ['10:20', 9, true],
+    ['10:20', 15, false],
+    ['@10:20', 15, true],
+    ['@10:20', 21, false],
+    ['2.5', 3, true],
+  ])('range %s alerts for %d: %s', (text, value, expected) => {
+    expect(alerts(range(text), value)).toBe(expected);
+  });
+
+  it.each(['', 'many', '20:10', '1:2:3', '@', '~'])('refuses %j', (text) => {
+    expect(typeof parseRange(text)).toBe('string');
   });
 });
 
@@ -162,7 +223,7 @@ describe('nagios command', () => {
   it('exits 0 with one OK line when all services are up', async () => {
     expect(await run()).toEqual({
       code: 0,
-      out: 'BGP-HEALTHCHECK OK - 3 services up | web=1;;;0;1 dns=1;;;0;1 api=1;;;0;1 services_down=0;0;0;0;3\n',
+      out: 'BGP-HEALTHCHECK OK - 3 services up | web=1;;;0;1 dns=1;;;0;1 api=1;;;0;1 services_down=0;0;0;0;3 services_out_of_service=0;;;0;3\n',
     });
   });
 
@@ -201,7 +262,9 @@ describe('nagios command', () => {
   it('exits 3 on a bad threshold without asking the daemon', async () => {
     const { code, out } = await run('--warning', 'many');
     expect(code).toBe(3);
-    expect(out).toMatch(/^BGP-HEALTHCHECK UNKNOWN - usage: --warning needs a whole number/);
+    expect(out).toBe(
+      "BGP-HEALTHCHECK UNKNOWN - usage: --warning: 'many' is not a range (10, 10:, ~:10, 10:20 or @10:20)\n",
+    );
     expect(target.calls).toEqual([]);
   });
 });

@@ -99,6 +99,24 @@ describe('bgp-healthcheck --metrics-listen', () => {
     };
     const stateOf = (s: ProcessStatus | null) => s?.services.find((x) => x.name === 'web')?.state;
 
+    const first = (
+      await pollFor(
+        () => get(port, '/metrics'),
+        (a) => a?.status === 200,
+      )
+    )?.body;
+    // The series an alert counts on exist before anything happened, at 0.
+    expect(first).toContain(
+      'bgp_healthcheck_transitions_total{service="web",from="UP",to="FALLING"} 0',
+    );
+    expect(first).toContain(
+      `bgp_healthcheck_check_failures_total{service="web",check="command test -e ${flag}",reason="exit"} 0`,
+    );
+    expect(first).toContain(
+      'bgp_healthcheck_route_announced{service="web",prefix="192.0.2.1/32",neighbor="*"}',
+    );
+    expect(first).toMatch(/bgp_healthcheck_build_info\{version="[^"]+",nodejs="[^"]+"\} 1/);
+
     const up = await pollFor(status, (s) => stateOf(s) === 'UP');
     expect(stateOf(up)).toBe('UP');
     expect(up?.pid).toBe(child.pid);
@@ -116,12 +134,23 @@ describe('bgp-healthcheck --metrics-listen', () => {
       'UP>FALLING',
       'FALLING>DOWN',
     ]);
-    expect(web?.announced?.lines).toEqual([lines.at(-1)]);
+    // The status may be read before this side has read the line from the pipe: wait for it.
+    const last = await pollFor(
+      () => Promise.resolve(lines.at(-1)),
+      (line) => line === web?.announced?.lines[0],
+    );
+    expect(web?.announced?.lines).toEqual([last]);
 
     const metrics = (await get(port, '/metrics'))?.body ?? '';
     expect(metrics).toContain('bgp_healthcheck_service_state{service="web",state="DOWN"} 1');
     expect(metrics).toContain(
       'bgp_healthcheck_transitions_total{service="web",from="FALLING",to="DOWN"} 1',
+    );
+    expect(metrics).toMatch(
+      /bgp_healthcheck_check_failures_total\{service="web",check="[^"]+",reason="exit"\} [2-9]\n/,
+    );
+    expect(metrics).toContain(
+      'bgp_healthcheck_route_med{service="web",prefix="192.0.2.1/32",neighbor="*"} 1000',
     );
     // Two failures made it DOWN; a third may have run since.
     expect(metrics).toMatch(

@@ -151,8 +151,101 @@ describe('Metrics', () => {
       'neighbor 192.0.2.9 announce route 192.0.2.1/32 next-hop self med 100',
     ]);
     expect(await announced()).toBe(1);
-    m.announced('web', 'EXIT', linesFor('EXIT'));
+    m.announced('web', 'EXIT', ['neighbor 192.0.2.9 withdraw route 192.0.2.1/32 next-hop self']);
     expect(await announced()).toBe(0);
+  });
+
+  it('says per prefix and neighbor what is announced now and at which MED', async () => {
+    const { m } = metrics([]);
+    m.addService({ name: 'web', routes: [{ prefix: '192.0.2.1/32', neighbor: '*' }] });
+    const route = { service: 'web', prefix: '192.0.2.1/32', neighbor: '*' };
+    expect(await value(m, 'bgp_healthcheck_route_announced', route)).toBe(0);
+    expect(await value(m, 'bgp_healthcheck_route_med', route)).toBeUndefined();
+    m.announced('web', 'UP', linesFor('UP'));
+    expect(await value(m, 'bgp_healthcheck_route_announced', route)).toBe(1);
+    expect(await value(m, 'bgp_healthcheck_route_med', route)).toBe(100);
+    m.announced('web', 'DOWN', linesFor('DOWN'));
+    expect(await value(m, 'bgp_healthcheck_route_med', route)).toBe(1000);
+    m.announced('web', 'UP', [
+      'neighbor 192.0.2.8, neighbor 192.0.2.9 announce route 192.0.2.1/32 next-hop self med 100',
+    ]);
+    for (const neighbor of ['192.0.2.8', '192.0.2.9'])
+      expect(await value(m, 'bgp_healthcheck_route_med', { ...route, neighbor })).toBe(100);
+    m.announced('web', 'EXIT', linesFor('EXIT'));
+    expect(await value(m, 'bgp_healthcheck_route_announced', route)).toBe(0);
+    expect(await value(m, 'bgp_healthcheck_route_med', route)).toBeUndefined();
+    expect(
+      await value(m, 'bgp_healthcheck_route_updates_total', { service: 'web', action: 'announce' }),
+    ).toBe(4);
+    expect(
+      await value(m, 'bgp_healthcheck_route_updates_total', { service: 'web', action: 'withdraw' }),
+    ).toBe(1);
+  });
+
+  it('has every counter series at 0 from the start, each transition and failure cause included', async () => {
+    const { m } = metrics([]);
+    m.addService({ name: 'web', checks: [{ name: 'http' }] });
+    const transitions = await series(m, 'bgp_healthcheck_transitions_total');
+    expect(transitions).toHaveLength(8 * 7);
+    expect(
+      await value(m, 'bgp_healthcheck_transitions_total', {
+        service: 'web',
+        from: 'UP',
+        to: 'DOWN',
+      }),
+    ).toBe(0);
+    const failures = await series(m, 'bgp_healthcheck_check_failures_total');
+    expect(failures.map((l) => l.reason).sort()).toEqual(
+      ['body', 'error', 'exit', 'rcode', 'refused', 'status', 'timeout'].sort(),
+    );
+    for (const action of ['announce', 'withdraw'])
+      expect(
+        await value(m, 'bgp_healthcheck_route_updates_total', { service: 'web', action }),
+      ).toBe(0);
+  });
+
+  it('counts check failures by cause', async () => {
+    const { m } = metrics();
+    m.checked('web', failingReport('HTTP 503'), false);
+    m.checked('web', failingReport('timeout after 2 s'), false);
+    m.checked('web', failingReport('connect ECONNREFUSED 127.0.0.1:1'), false);
+    m.checked('web', failingReport('HTTP 502'), false);
+    const count = (reason: string) =>
+      value(m, 'bgp_healthcheck_check_failures_total', { service: 'web', check: 'http', reason });
+    expect(await count('status')).toBe(2);
+    expect(await count('timeout')).toBe(1);
+    expect(await count('refused')).toBe(1);
+    expect(await count('error')).toBe(0);
+  });
+
+  it('drops check_up while the service is disabled, and brings it back with the next check', async () => {
+    const { m } = metrics();
+    m.checked('web', passingReport(), false);
+    expect(await value(m, 'bgp_healthcheck_check_up', { service: 'web', check: 'http' })).toBe(1);
+    m.checked('web', passingReport(), true);
+    expect(await series(m, 'bgp_healthcheck_check_up')).toEqual([]);
+    m.checked('web', failingReport(), false);
+    expect(await value(m, 'bgp_healthcheck_check_up', { service: 'web', check: 'http' })).toBe(0);
+  });
+
+  it('reports maintenance, the last configuration load and the build', async () => {
+    const { m, clock } = metrics();
+    expect(await value(m, 'bgp_healthcheck_maintenance', { service: 'web' })).toBe(0);
+    m.setMaintenance('web', true);
+    expect(await value(m, 'bgp_healthcheck_maintenance', { service: 'web' })).toBe(1);
+    expect(await value(m, 'bgp_healthcheck_config_reload_success')).toBe(1);
+    expect(await value(m, 'bgp_healthcheck_config_reload_success_timestamp_seconds')).toBe(
+      clock.t / 1000,
+    );
+    clock.t += 60_000;
+    m.configLoaded(false);
+    expect(await value(m, 'bgp_healthcheck_config_reload_success')).toBe(0);
+    expect(await value(m, 'bgp_healthcheck_config_reload_success_timestamp_seconds')).toBe(
+      (clock.t - 60_000) / 1000,
+    );
+    expect(await series(m, 'bgp_healthcheck_build_info')).toEqual([
+      { version: 'unknown', nodejs: process.versions.node },
+    ]);
   });
 
   it('counts ExaBGP acks by answer, and timeouts on their own', async () => {

@@ -8,7 +8,7 @@ import {
 } from '../../src/observe/status-page.js';
 import { StatusStore } from '../../src/observe/status-store.js';
 import type { ServiceStatus } from '../../src/runtime/control.js';
-import { bringDown, bringUp } from './events.js';
+import { bringDown, bringUp, passingReport } from './events.js';
 
 const T0 = Date.UTC(2024, 0, 2, 3, 4, 5);
 
@@ -35,6 +35,54 @@ describe('status page', () => {
     );
     expect(html).toMatch(/<rect class="segment" data-state="DOWN"[^>]*>/);
     expect(html).toMatch(/<rect class="segment" data-state="UP"[^>]*>/);
+  });
+
+  it('shows rise progress, the next check and each check’s target', () => {
+    const clock = { t: T0 };
+    const store = new StatusStore({
+      version: '1',
+      now: () => clock.t,
+      services: [
+        {
+          name: 'web',
+          timing: { interval: 5, fastInterval: 2, rise: 3, fall: 3 },
+          checks: [{ name: 'http', target: 'GET http://127.0.0.1:8080/health' }],
+        },
+      ],
+    });
+    const before = renderStatusPage(store.snapshot(), { now: clock.t });
+    expect(before).toContain('<span class="check-target">GET http://127.0.0.1:8080/health</span>');
+    store.checked('web', passingReport(9), false);
+    store.transitioned('web', 'INIT', 'RISING', 'ok');
+    clock.t += 500;
+    const html = renderStatusPage(store.snapshot(), { now: clock.t });
+    expect(html).toContain('<span class="progress">1/3 checks toward UP</span>');
+    expect(html).toMatch(/<span class="next-check">next check in 2 s, <time/);
+    expect(html).toContain(
+      '<span class="check-name">http<span class="check-target">GET http://127.0.0.1:8080/health</span></span>',
+    );
+  });
+
+  it('says a service its disable file stops is not checked instead of showing a made-up pass', () => {
+    const { store } = scenario();
+    store.checked('web', passingReport(0), true);
+    const html = renderStatusPage(store.snapshot(), { now: T0 });
+    expect(html).toContain('not checked (disable file)');
+    expect(html).not.toContain('<span class="verdict">passed');
+  });
+
+  it('draws nothing before the process started', () => {
+    const { store, clock } = scenario();
+    clock.t += 10_000;
+    const html = renderStatusPage(store.snapshot(), { now: clock.t });
+    const rects = [
+      ...html.matchAll(/<rect class="segment"[^>]* x="([\d.]+)"[^>]* width="([\d.]+)"/g),
+    ];
+    expect(rects).toHaveLength(1);
+    // The minute-wide window starts 50 s before the process: the bar covers its last sixth.
+    const [x, width] = [Number(rects[0]![1]), Number(rects[0]![2])];
+    expect(x).toBeGreaterThan(180 + 0.8 * 764);
+    expect(x + width).toBeCloseTo(180 + 764, 0);
   });
 
   it('escapes service names, reasons, check details and maintenance texts', () => {

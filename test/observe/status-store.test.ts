@@ -1,7 +1,7 @@
 // The status store, driven by the runtime's observer calls with a fake wall clock.
 import { describe, expect, it } from 'vitest';
 import { StatusStore } from '../../src/observe/status-store.js';
-import { bringDown, bringUp, failingReport, linesFor } from './events.js';
+import { bringDown, bringUp, failingReport, linesFor, passingReport } from './events.js';
 
 function store(services: string[] = ['web']) {
   const clock = { t: 1_700_000_000_000 };
@@ -23,8 +23,60 @@ describe('StatusStore', () => {
         announced: null,
         maintenance: null,
         transitions: [],
+        skipped: null,
+        nextCheckAt: null,
+        progress: null,
+        checks: [],
       },
     ]);
+  });
+
+  const shape = {
+    name: 'web',
+    timing: { interval: 5, fastInterval: 1, rise: 3, fall: 2 },
+    checks: [{ name: 'health', target: 'GET http://127.0.0.1/health' }],
+  };
+
+  it('tells the next check from the timing, the fast interval while the state changes', () => {
+    const clock = { t: 1_700_000_000_000 };
+    const status = new StatusStore({ version: '1', now: () => clock.t, services: [shape] });
+    expect(status.service('web')?.nextCheckAt).toBeNull();
+    // A check that began 40 ms ago and failed: FALLING, the next one a second after it began.
+    status.checked('web', failingReport('HTTP 503', 39), false);
+    status.transitioned('web', 'INIT', 'FALLING', 'HTTP 503');
+    expect(status.service('web')?.nextCheckAt).toBe(clock.t - 40 + 1000);
+    status.checked('web', failingReport('HTTP 503', 39), false);
+    status.transitioned('web', 'FALLING', 'DOWN', 'HTTP 503');
+    expect(status.service('web')?.nextCheckAt).toBe(clock.t - 40 + 5000);
+    expect(status.service('web')?.checks).toEqual(shape.checks);
+  });
+
+  it('counts rise and fall progress while RISING or FALLING, and none in UP or DOWN', () => {
+    const status = new StatusStore({ version: '1', services: [shape] });
+    status.checked('web', passingReport(), false);
+    status.transitioned('web', 'INIT', 'RISING', 'ok');
+    expect(status.service('web')?.progress).toEqual({ count: 1, needed: 3 });
+    status.checked('web', passingReport(), false);
+    expect(status.service('web')?.progress).toEqual({ count: 2, needed: 3 });
+    status.checked('web', failingReport(), false);
+    status.transitioned('web', 'RISING', 'FALLING', 'HTTP 503');
+    expect(status.service('web')?.progress).toEqual({ count: 1, needed: 2 });
+    status.checked('web', failingReport(), false);
+    status.transitioned('web', 'FALLING', 'DOWN', 'HTTP 503');
+    expect(status.service('web')?.progress).toBeNull();
+  });
+
+  it('marks a cycle its disable file skipped as not checked, keeping the last real check', () => {
+    const { status } = store();
+    status.checked('web', failingReport(), false);
+    status.checked('web', passingReport(0), true);
+    const web = status.service('web');
+    expect(web?.skipped).toBe('disable file');
+    expect(web?.lastCheck?.ok).toBe(false);
+    // Maintenance runs the checks: a cycle in maintenance is a checked one.
+    status.setMaintenance('web', { by: 'alice', reason: 'upgrade', since: 0 });
+    status.checked('web', passingReport(), false);
+    expect(status.service('web')?.skipped).toBeNull();
   });
 
   it('records state, since, last check and the exact lines after a service goes down', () => {
