@@ -9,6 +9,7 @@ import { InvalidValueError } from '../core/errors.js';
 import type { AnnouncedState } from '../core/health.js';
 import { parseIpAddress, parseIpPrefix, type IpPrefix } from '../core/ip.js';
 import { parseListenAddress, type ListenAddress } from '../core/listen-address.js';
+import { parseServiceName } from '../core/printable.js';
 import { parseSocketPath } from '../core/socket-path.js';
 import type { ApiForm } from '../core/encoder.js';
 import type { NextHop, RoutePolicy } from '../core/route.js';
@@ -248,7 +249,7 @@ export function parseHealthcheckArgs(
   const debug = r.flag('debug');
   const noSyslog = r.flag('noSyslog');
   const syslogFacility = r.value('syslogFacility', facility) ?? 'daemon';
-  const name = r.value('name', safeText('a name')) ?? null;
+  const name = r.value('name', parseServiceName) ?? null;
   const configFile = r.raw('config')?.value ?? null;
 
   const ips: IpPrefix[] = r
