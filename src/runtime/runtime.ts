@@ -435,8 +435,9 @@ export class Runtime implements ControlTarget {
       await this.announceDifference(old, ready.service, entry.runner.snapshot.health.state);
     }
     deps.onServicesChanged?.(added, removed);
-    const summary = `reloaded: ${added.length} added, ${removed.length} removed, ${changed.length} changed, ${next.size - added.length - changed.length} unchanged`;
-    deps.log.info(summary);
+    // The summary says what changed; its reader (log, ctl) says that it was a reload.
+    const summary = `${added.length} added, ${removed.length} removed, ${changed.length} changed, ${next.size - added.length - changed.length} unchanged`;
+    deps.log.info(`reloaded: ${summary}`);
     return { ok: true, value: { summary } };
   }
 
