@@ -1,5 +1,5 @@
 // The healthcheck process: options in, services prepared (addresses, privileges), loops run until a stop.
-import { existsSync, fstatSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, fstatSync, writeFileSync } from 'node:fs';
 import { deaggregate, prefixSize, type IpPrefix } from '../core/ip.js';
 import type { ListenAddress } from '../core/listen-address.js';
 import type { Logger } from '../core/logger.js';
@@ -12,6 +12,7 @@ import { ExabgpApi } from '../exabgp/api.js';
 import { createAddressManager, NoIpFoundError, TooManyAddressesError } from '../host/addresses.js';
 import { runHooks } from '../host/hooks.js';
 import { dropPrivileges, resolveIds, UnknownUserError } from '../host/privileges.js';
+import { readRegularFile } from '../host/regular-file.js';
 import { createLogger } from '../observe/log.js';
 import { StatusStore } from '../observe/status-store.js';
 import { createLimiter } from '../probes/index.js';
@@ -99,7 +100,7 @@ interface LoadedConfig {
 /** Reads the command line and the file it names; throws ConfigError. */
 async function loadConfig(
   argv: readonly string[],
-  options = parseHealthcheckArgs(argv, (path) => readFileSync(path, 'utf8')),
+  options = parseHealthcheckArgs(argv, readRegularFile),
 ): Promise<LoadedConfig> {
   if (!options.servicesFile) {
     return {
@@ -143,7 +144,7 @@ export async function runHealthcheck(argv: readonly string[]): Promise<number> {
     process.on(name, () => onSignal(name));
   let config: LoadedConfig;
   try {
-    const options = parseHealthcheckArgs(argv, (path) => readFileSync(path, 'utf8'));
+    const options = parseHealthcheckArgs(argv, readRegularFile);
     if (options.help) {
       process.stdout.write(helpText());
       return EXIT_OK;

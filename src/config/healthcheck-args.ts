@@ -5,7 +5,7 @@ import {
   parseExtendedCommunities,
   parseLargeCommunities,
 } from '../core/attributes.js';
-import { InvalidValueError } from '../core/errors.js';
+import { InvalidValueError, readFailureReason } from '../core/errors.js';
 import type { AnnouncedState } from '../core/health.js';
 import { parseIpAddress, parseIpPrefix, type IpPrefix } from '../core/ip.js';
 import { parseListenAddress, type ListenAddress } from '../core/listen-address.js';
@@ -110,9 +110,11 @@ export function collectOccurrences(argv: readonly string[], readFile: ReadFile):
     try {
       text = readFile(configOcc.value);
     } catch (error) {
-      const reason = error instanceof Error && 'code' in error ? String(error.code) : String(error);
       throw new ConfigError([
-        { path: '--config', message: `cannot read '${configOcc.value}': ${reason}` },
+        {
+          path: '--config',
+          message: `cannot read '${configOcc.value}': ${readFailureReason(error)}`,
+        },
       ]);
     }
     all = [...tokenize(configFileTokens(text, configOcc.value)), ...fromArgv];
