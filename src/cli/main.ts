@@ -11,7 +11,7 @@ const io: CliIo = {
     try {
       return Promise.resolve(readRegularFile(path));
     } catch (error) {
-      return Promise.reject(error as Error);
+      return Promise.reject(error);
     }
   },
 };
