@@ -4,6 +4,7 @@ import { encodeExabgpText, type ApiForm } from '../core/encoder.js';
 import type { AnnouncedState } from '../core/health.js';
 import type { Service } from '../core/service.js';
 import { ConfigError, formatIssue, type ConfigIssue } from '../config/errors.js';
+import { readFailureReason } from '../core/errors.js';
 import type { CliIo } from './io.js';
 
 const STATES: readonly AnnouncedState[] = ['UP', 'DOWN', 'DISABLED'];
@@ -23,10 +24,11 @@ export async function loadConfigFile(path: string, io: CliIo): Promise<LoadedSer
   try {
     text = await io.readFile(path);
   } catch (error) {
-    const reason = error instanceof Error && 'code' in error ? String(error.code) : String(error);
     return {
       ok: false,
-      issues: [{ path: 'FILE', file: path, message: `cannot read '${path}': ${reason}` }],
+      issues: [
+        { path: 'FILE', file: path, message: `cannot read '${path}': ${readFailureReason(error)}` },
+      ],
     };
   }
   if (isYamlFile(path)) {

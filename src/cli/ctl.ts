@@ -1,7 +1,12 @@
 // `bgp-healthcheck ctl`: talks to a running instance over its control socket.
 import os from 'node:os';
 import { ControlClientError, request } from '../control/client.js';
-import type { ControlRequest, ControlResponse } from '../control/protocol.js';
+import {
+  MAX_REASON_CHARS,
+  textProblem,
+  type ControlRequest,
+  type ControlResponse,
+} from '../control/protocol.js';
 import { defaultControlPath } from '../control/server.js';
 import type { CheckReport } from '../runtime/observer.js';
 import type { ProcessStatus, ServiceStatus } from '../runtime/control.js';
@@ -190,9 +195,27 @@ export function formatStatus(status: ProcessStatus, now: number): string {
   return head + table(rows) + (checks.length > 0 ? `checks:\n${table(checks)}` : '');
 }
 
+/**
+ * A failed verdict without the failures its rows already show: the policy's reason spells out each
+ * failed check as `NAME: REASON` (joined by '; '), which the table below repeats one per row.
+ */
+function failedVerdict(report: CheckReport): string {
+  const named = report.checks
+    .filter(({ result }) => !result.ok)
+    .map(({ name, result }) => `${name}: ${result.ok ? '' : result.reason}`)
+    .join('; ');
+  if (named === '' || !report.reason.includes(named)) return `failed: ${report.reason}`;
+  // What is left is the policy's own words: 'every check failed: …' or 'score 30 < 70 (…)'.
+  const own = report.reason
+    .replace(named, '')
+    .replace(/ \(\)$|: $/, '')
+    .trim();
+  return own === '' ? 'failed' : `failed: ${own}`;
+}
+
 /** The `ctl check` result: the overall verdict, then each check. */
 export function formatCheck(service: string, report: CheckReport): string {
-  const verdict = report.ok ? 'ok' : `failed: ${report.reason}`;
+  const verdict = report.ok ? 'ok' : failedVerdict(report);
   let out = `${service}: ${verdict} (${Math.round(report.durationMs)} ms)\n`;
   if (report.checks.length > 0) {
     out += table(
@@ -270,10 +293,14 @@ function buildRequest(
       return { op: 'status' };
     case 'reload':
       return { op: 'reload', by };
-    case 'disable':
+    case 'disable': {
       if (reason === undefined || reason.trim() === '')
         return { error: 'disable needs --reason TEXT' };
+      // The daemon refuses the same; said here, it is a usage error rather than a failed operation.
+      const problem = textProblem('--reason', reason, MAX_REASON_CHARS);
+      if (problem !== null) return { error: problem };
       return { op: 'disable', service: service as string, reason, by };
+    }
     case 'enable':
       return { op: 'enable', service: service as string, by };
     case 'drain':
@@ -303,16 +330,24 @@ async function drainAll(
     io.stderr('bgp-healthcheck ctl: the daemon answered status with an unexpected value\n');
     return EXIT_FAILED;
   }
-  const names = listed.response.value.services.map((s) => s.name);
+  const { services } = listed.response.value;
   const results = await Promise.all(
-    names.map(async (service) => ({
+    services.map(async ({ name: service }) => ({
       service,
       outcome: await send(socket, { op: 'drain', service, by }, timeoutMs),
     })),
   );
+  // Drained already (by an earlier `ctl drain`) is where --all wants every service to be.
+  const drained = new Map(
+    services
+      .filter((s) => s.state === 'DRAINING' || s.state === 'DRAINED')
+      .map((s) => [s.name, s.state.toLowerCase()]),
+  );
   let code = EXIT_OK;
   for (const { service, outcome } of results) {
-    if ('error' in outcome) {
+    if ('response' in outcome && !outcome.response.ok && drained.has(service)) {
+      if (!json) io.stdout(`${service}: already ${drained.get(service)}\n`);
+    } else if ('error' in outcome) {
       code = Math.max(code, clientFailure(io, outcome.error));
     } else if (!outcome.response.ok) {
       io.stderr(`bgp-healthcheck ctl: drain ${service}: ${outcome.response.error}\n`);

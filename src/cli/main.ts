@@ -1,12 +1,14 @@
 // Entry point: sub-commands by name, otherwise the ExaBGP-compatible healthcheck process.
-import { readFile } from 'node:fs/promises';
+import { readRegularFile } from '../host/regular-file.js';
 import type { CliIo } from './io.js';
 import { runHealthcheck } from './run-healthcheck.js';
 
 const io: CliIo = {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
-  readFile: (path) => readFile(path, 'utf8'),
+  // Config files are small; read at once, a FIFO or a device refused rather than waited on.
+  // A throw inside the executor rejects the promise.
+  readFile: (path) => new Promise((resolve) => resolve(readRegularFile(path))),
 };
 
 type SubCommand = (args: string[], io: CliIo) => Promise<number>;

@@ -1,5 +1,5 @@
 // The healthcheck process: options in, services prepared (addresses, privileges), loops run until a stop.
-import { existsSync, fstatSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, fstatSync, writeFileSync } from 'node:fs';
 import { deaggregate, prefixSize, type IpPrefix } from '../core/ip.js';
 import type { ListenAddress } from '../core/listen-address.js';
 import type { LogFormat, Logger } from '../core/logger.js';
@@ -17,6 +17,7 @@ import { DEFAULT_FAILURE_SUMMARY_SECONDS, LogEvents } from '../observe/log-event
 import { StatusStore, type StatusShape } from '../observe/status-store.js';
 import type { ServiceShape } from '../observe/metrics.js';
 import { checkName, checkTarget, createLimiter } from '../probes/index.js';
+import { readRegularFile } from '../host/regular-file.js';
 import { makeServiceCheck } from '../runtime/checks.js';
 import { realClock } from '../runtime/clock.js';
 import { composeObservers, type RuntimeObserver } from '../runtime/observer.js';
@@ -120,7 +121,7 @@ interface LoadedConfig {
 /** Reads the command line and the file it names; throws ConfigError. */
 async function loadConfig(
   argv: readonly string[],
-  options = parseHealthcheckArgs(argv, (path) => readFileSync(path, 'utf8')),
+  options = parseHealthcheckArgs(argv, readRegularFile),
 ): Promise<LoadedConfig> {
   if (!options.servicesFile) {
     return {
@@ -171,7 +172,7 @@ export async function runHealthcheck(argv: readonly string[]): Promise<number> {
     process.on(name, () => onSignal(name));
   let config: LoadedConfig;
   try {
-    const options = parseHealthcheckArgs(argv, (path) => readFileSync(path, 'utf8'));
+    const options = parseHealthcheckArgs(argv, readRegularFile);
     if (options.help) {
       process.stdout.write(helpText());
       return EXIT_OK;

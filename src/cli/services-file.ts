@@ -1,5 +1,5 @@
 // Loads a structured (YAML) services file for the healthcheck process; problems become a ConfigError.
-import { readFileSync } from 'node:fs';
+import { readRegularFile } from '../host/regular-file.js';
 import type { YamlConfig } from '../config/yaml.js';
 import { ConfigError } from '../config/errors.js';
 
@@ -8,7 +8,7 @@ export async function loadServicesFile(path: string): Promise<YamlConfig> {
   const { loadYamlConfig } = await import('../config/yaml.js');
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readRegularFile(path);
   } catch (error) {
     throw new ConfigError([
       { path: '--config', message: `cannot read '${path}': ${(error as Error).message}` },

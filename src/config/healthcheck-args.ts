@@ -5,10 +5,11 @@ import {
   parseExtendedCommunities,
   parseLargeCommunities,
 } from '../core/attributes.js';
-import { InvalidValueError } from '../core/errors.js';
+import { InvalidValueError, readFailureReason } from '../core/errors.js';
 import type { AnnouncedState } from '../core/health.js';
 import { parseIpAddress, parseIpPrefix, type IpPrefix } from '../core/ip.js';
 import { parseListenAddress, type ListenAddress } from '../core/listen-address.js';
+import { parseServiceName } from '../core/printable.js';
 import { parseSocketPath } from '../core/socket-path.js';
 import type { ApiForm } from '../core/encoder.js';
 import type { NextHop, RoutePolicy } from '../core/route.js';
@@ -114,9 +115,11 @@ export function collectOccurrences(argv: readonly string[], readFile: ReadFile):
     try {
       text = readFile(configOcc.value);
     } catch (error) {
-      const reason = error instanceof Error && 'code' in error ? String(error.code) : String(error);
       throw new ConfigError([
-        { path: '--config', message: `cannot read '${configOcc.value}': ${reason}` },
+        {
+          path: '--config',
+          message: `cannot read '${configOcc.value}': ${readFailureReason(error)}`,
+        },
       ]);
     }
     all = [...tokenize(configFileTokens(text, configOcc.value)), ...fromArgv];
@@ -258,7 +261,7 @@ export function parseHealthcheckArgs(
   const debug = r.flag('debug');
   const noSyslog = r.flag('noSyslog');
   const syslogFacility = r.value('syslogFacility', facility) ?? 'daemon';
-  const name = r.value('name', safeText('a name')) ?? null;
+  const name = r.value('name', parseServiceName) ?? null;
   const configFile = r.raw('config')?.value ?? null;
 
   const ips: IpPrefix[] = r

@@ -1,5 +1,4 @@
 // Loads an ExaBGP-format (line-per-option) config file as a list of services, errors as values.
-import { readFileSync } from 'node:fs';
 import type { Service } from '../core/service.js';
 import { ConfigError, type ConfigIssue } from './errors.js';
 import { parseHealthcheckArgs } from './healthcheck-args.js';
@@ -9,7 +8,7 @@ export type LineConfigResult =
 
 export function loadLineConfigFile(
   path: string,
-  readFile: (p: string) => string = (p) => readFileSync(p, 'utf8'),
+  readFile: (p: string) => string,
 ): LineConfigResult {
   try {
     const options = parseHealthcheckArgs(['--config', path], readFile);

@@ -11,6 +11,7 @@ import {
 import { InvalidValueError } from '../core/errors.js';
 import { parseIpAddress, parseIpPrefix } from '../core/ip.js';
 import { parseListenAddress } from '../core/listen-address.js';
+import { SERVICE_NAME, SERVICE_NAME_RULE } from '../core/printable.js';
 import { parseSocketPath } from '../core/socket-path.js';
 import type { NextHop } from '../core/route.js';
 import type { CheckPolicy } from '../core/service.js';
@@ -325,10 +326,7 @@ export const hooksSchema = z
 
 export const serviceSchema = z
   .strictObject({
-    name: z.string().regex(/^[\x21-\x7e](?:[\x20-\x7e]{0,126}[\x21-\x7e])?$/, {
-      error:
-        'expected a name of 1 to 128 printable characters, not starting or ending with a space',
-    }),
+    name: z.string().regex(SERVICE_NAME, { error: SERVICE_NAME_RULE }),
     routes: routesSchema.optional(),
     timing: timingSchema.optional(),
     disable: oneLine('a file name')

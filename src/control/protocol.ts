@@ -1,28 +1,49 @@
 // The control socket's wire format: one JSON request per line in, one JSON response per line out.
 import { z } from 'zod';
+import { controlCharacterIn } from '../core/printable.js';
 
 /** A request line longer than this is refused without being parsed. */
 export const MAX_REQUEST_BYTES = 64 * 1024;
 /** Responses carry a whole status (with transitions), so they may be larger than requests. */
 export const MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
 
-// Printable text only: names and reasons end up in tables, logs and Nagios status lines.
-const text = (what: string, max: number) =>
-  z
-    .string({ error: `${what} must be a string` })
-    .min(1, { error: `${what} must not be empty` })
-    .max(max, { error: `${what} must be at most ${max} characters` })
-    // eslint-disable-next-line no-control-regex
-    .regex(/^[^\u0000-\u001f\u007f]*$/, { error: `${what} must not contain control characters` });
+/** The longest service name a request may carry. */
+export const MAX_SERVICE_CHARS = 200;
+/** The longest maintenance reason a request may carry. */
+export const MAX_REASON_CHARS = 500;
 
-const service = text('service', 200);
+/**
+ * What is wrong with a text field of a request, or null when nothing is. One line of printable
+ * text only: names and reasons end up in tables, logs and Nagios status lines.
+ */
+export function textProblem(what: string, value: string, max: number): string | null {
+  if (value.length === 0) return `${what} must not be empty`;
+  if (value.length > max) return `${what} must be at most ${max} characters`;
+  const control = controlCharacterIn(value);
+  if (control !== null)
+    return `${what} must not contain control or line-breaking characters (found ${control})`;
+  return null;
+}
+
+const text = (what: string, max: number) =>
+  z.string({ error: `${what} must be a string` }).check((ctx) => {
+    const problem = textProblem(what, ctx.value, max);
+    if (problem !== null) ctx.issues.push({ code: 'custom', message: problem, input: ctx.value });
+  });
+
+const service = text('service', MAX_SERVICE_CHARS);
 const by = text('by', 100).optional();
 
 const requestSchema = z.discriminatedUnion(
   'op',
   [
     z.strictObject({ op: z.literal('status') }),
-    z.strictObject({ op: z.literal('disable'), service, reason: text('reason', 500), by }),
+    z.strictObject({
+      op: z.literal('disable'),
+      service,
+      reason: text('reason', MAX_REASON_CHARS),
+      by,
+    }),
     z.strictObject({ op: z.literal('enable'), service, by }),
     z.strictObject({ op: z.literal('drain'), service, by }),
     z.strictObject({ op: z.literal('check'), service }),

@@ -533,8 +533,9 @@ export class Runtime implements ControlTarget {
       await this.announceDifference(entry, old);
     }
     deps.onServicesChanged?.(added, removed);
-    const summary = `reloaded: ${added.length} added, ${removed.length} removed, ${changed.length} changed, ${next.size - added.length - changed.length} unchanged`;
-    deps.log.info(summary);
+    // The summary says what changed; its reader (log, ctl) says that it was a reload.
+    const summary = `${added.length} added, ${removed.length} removed, ${changed.length} changed, ${next.size - added.length - changed.length} unchanged`;
+    deps.log.info(`reloaded: ${summary}`);
     return { ok: true, value: { summary } };
   }
 

@@ -1,9 +1,12 @@
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ctlCommand, formatStatus } from '../../src/cli/ctl.js';
+import { ctlCommand, formatCheck, formatStatus } from '../../src/cli/ctl.js';
 import type { CliIo } from '../../src/cli/io.js';
 import { startControlServer, type ControlServer } from '../../src/control/server.js';
 import { silentLogger } from '../../src/core/logger.js';
+import type { ProbeResult } from '../../src/core/probe.js';
+import type { CheckPolicy } from '../../src/core/service.js';
+import { combine } from '../../src/probes/policy.js';
 import { FakeTarget, serviceStatus, tempDir } from '../control/fake-target.js';
 
 function captureIo(): CliIo & { out: () => string; err: () => string } {
@@ -117,7 +120,7 @@ describe('ctl', () => {
     const { code, out } = await ctl('check', 'web');
     expect(code).toBe(1);
     expect(out.split('\n')).toEqual([
-      'web: failed: HTTP 503 (41 ms)',
+      'web: failed (41 ms)',
       '  http  failed  40 ms  HTTP 503',
       '  tcp   ok      1 ms',
       '',
@@ -200,5 +203,39 @@ describe('ctl status formatting', () => {
     expect(text).toMatch(/\nweb\s+RISING 2\/3\s+.*\s+in 1s\s+HTTP 503\s+-\n/);
     expect(text).toMatch(/\ndns\s+DISABLED\s+.*\s+-\s+not checked \(disable file\)/);
     expect(text).toContain('checks:\n  web  health  GET http://127.0.0.1/health\n');
+  });
+});
+
+describe('ctl check formatting', () => {
+  const failed = (reason: string): ProbeResult => ({ ok: false, latencyMs: 2, reason });
+  const passed: ProbeResult = { ok: true, latencyMs: 2, detail: 'HTTP 200' };
+
+  /** The check report of `results` combined by the real policy, as the daemon builds it. */
+  async function checked(policy: CheckPolicy, results: Record<string, ProbeResult>) {
+    const checks = Object.entries(results).map(([name, result]) => ({
+      name,
+      weight: name === 'web' ? 50 : 30,
+      probe: () => Promise.resolve(result),
+    }));
+    const verdict = await combine(checks, policy)(new AbortController().signal);
+    if (verdict.ok) throw new Error('expected a failing verdict');
+    const report = { ok: false, reason: verdict.reason, durationMs: 7, checks: verdict.results };
+    return formatCheck('svc', report).split('\n')[0];
+  }
+
+  it('states a failure once: the policy keeps its own words, the rows say why each check failed', async () => {
+    const results = { web: failed('HTTP 503'), api: failed('connect ECONNREFUSED'), db: passed };
+    expect(await checked({ kind: 'all' }, results)).toBe('svc: failed (7 ms)');
+    expect(
+      await checked({ kind: 'any' }, { web: failed('HTTP 503'), api: failed('timeout') }),
+    ).toBe('svc: failed: every check failed (7 ms)');
+    expect(await checked({ kind: 'weighted', threshold: 70 }, results)).toBe(
+      'svc: failed: score 30 < 70 (7 ms)',
+    );
+  });
+
+  it('keeps the whole reason when no row carries it', () => {
+    const report = { ok: false, reason: 'probe error: boom', durationMs: 7, checks: [] };
+    expect(formatCheck('svc', report)).toBe('svc: failed: probe error: boom (7 ms)\n');
   });
 });

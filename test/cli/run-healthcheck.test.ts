@@ -113,3 +113,58 @@ describe('bgp-healthcheck with a bad listen setting', () => {
     expect(outcome.stderr).toContain(`${file}:5: metrics.listen: expected HOST:PORT`);
   });
 });
+
+describe('bgp-healthcheck with a bad --name', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bhc-name-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const base = ['--no-syslog', '--no-ip-setup', '--ip', '198.51.100.1', '--interval', '0'];
+  const bad = [
+    ['empty', ''],
+    ['C0 (ESC)', 'web\u001b[2J'],
+    ['DEL', 'web\u007f'],
+    ['C1 (CSI)', 'web\u009b'],
+    ['NEL', 'web\u0085down'],
+    ['LINE SEPARATOR', 'web\u2028down'],
+    ['PARAGRAPH SEPARATOR', 'web\u2029down'],
+  ];
+
+  it.each(bad)(
+    'refuses a name with %s on the command line: exit 2, nothing on stdout',
+    async (_what, name) => {
+      const outcome = await runHealthcheck({ impl: 'ours', args: [...base, '--name', name] });
+      expect(outcome.code).toBe(EXIT_USAGE);
+      expect(outcome.lines).toEqual([]);
+      expect(outcome.stderr).toContain('bgp-healthcheck: error: --name: expected a name of 1 to');
+    },
+  );
+
+  it.each(bad.filter(([what]) => what !== 'empty'))(
+    'refuses a name with %s in a line-format file, naming the file and line',
+    async (what, name) => {
+      const file = join(dir, `${what.replace(/\W/g, '_')}.conf`);
+      writeFileSync(file, `no-syslog\nname = ${name}\nip = 198.51.100.1\n`);
+      const outcome = await runHealthcheck({
+        impl: 'ours',
+        args: ['--config', file, '--no-ip-setup', '--interval', '0'],
+      });
+      expect(outcome.code).toBe(EXIT_USAGE);
+      expect(outcome.lines).toEqual([]);
+      expect(outcome.stderr).toContain(`${file}:2: --name: expected a name of 1 to`);
+    },
+  );
+
+  it('refuses an empty name in a line-format file', async () => {
+    const file = join(dir, 'empty.conf');
+    writeFileSync(file, 'name =\n');
+    const outcome = await runHealthcheck({ impl: 'ours', args: ['--config', file, ...base] });
+    expect(outcome.code).toBe(EXIT_USAGE);
+    expect(outcome.lines).toEqual([]);
+    expect(outcome.stderr).toContain(`${file}:1: --name: expected a name of 1 to`);
+  });
+
+  it('accepts a name with letters beyond ASCII', async () => {
+    const outcome = await runHealthcheck({ impl: 'ours', args: [...base, '--name', 'café'] });
+    expect(outcome.code).toBe(0);
+    expect(outcome.lines).toEqual(['announce route 198.51.100.1/32 next-hop self med 100']);
+  });
+});

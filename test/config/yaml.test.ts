@@ -316,6 +316,17 @@ describe('loadYamlConfig rejections', () => {
     ]);
   });
 
+  it('refuses a service name with a control or line-breaking character, as --name does', () => {
+    for (const escape of ['\\0', '\\e', '\\x7f', '\\N', '\\x9b', '\\L', '\\P', '\\t']) {
+      const found = issues(loadYamlConfig(`services:\n  - name: "web${escape}x"\n`, 'c.yaml'));
+      expect(found).toHaveLength(1);
+      expect(found[0]).toMatchObject({ path: 'services[0].name', line: 2 });
+      expect(found[0]!.message).toMatch(/^expected a name of 1 to 128 characters without control/);
+    }
+    expect(issues(loadYamlConfig('services:\n  - name: ""\n', 'c.yaml'))).toHaveLength(1);
+    expect(services(loadYamlConfig('services:\n  - name: café\n', 'c.yaml'))[0]!.name).toBe('café');
+  });
+
   it('rejects two services announcing the same prefix to the same peers', () => {
     const text = `services:
   - name: a

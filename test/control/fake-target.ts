@@ -38,7 +38,8 @@ export class FakeTarget implements ControlTarget {
   drainGate: Promise<void> = Promise.resolve();
   checkReport: CheckReport = {
     ok: false,
-    reason: 'HTTP 503',
+    // Worded as the `all` policy words it.
+    reason: 'http: HTTP 503',
     durationMs: 41,
     checks: [
       { name: 'http', result: { ok: false, latencyMs: 40, reason: 'HTTP 503' } },

@@ -56,7 +56,43 @@ describe('control protocol', () => {
     const parsed = parseRequest(
       JSON.stringify({ op: 'disable', service: 'web', reason: 'a\nannounce route 1.2.3.4/32' }),
     );
-    expect(errorOf(parsed)).toContain('reason must not contain control characters');
+    expect(errorOf(parsed)).toContain(
+      'reason must not contain control or line-breaking characters (found U+000A)',
+    );
+  });
+
+  it.each([
+    ['NEL', '\u0085'],
+    ['LINE SEPARATOR', '\u2028'],
+    ['PARAGRAPH SEPARATOR', '\u2029'],
+    ['a C1 control', '\u009b'],
+    ['DEL', '\u007f'],
+    ['ESC', '\u001b'],
+  ])('refuses %s in a reason, a service and a requester', (_what, char) => {
+    const reason = `kernel${char}upgrade`;
+    const code = `U+${char.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
+    expect(errorOf(parseRequest(JSON.stringify({ op: 'disable', service: 'web', reason })))).toBe(
+      `invalid request: reason: reason must not contain control or line-breaking characters (found ${code})`,
+    );
+    expect(errorOf(parseRequest(JSON.stringify({ op: 'enable', service: `web${char}` })))).toMatch(
+      /service must not contain control or line-breaking characters/,
+    );
+    expect(errorOf(parseRequest(JSON.stringify({ op: 'reload', by: `root${char}` })))).toMatch(
+      /by must not contain control or line-breaking characters/,
+    );
+  });
+
+  it('keeps the length and emptiness limits', () => {
+    const disable = (reason: string) =>
+      errorOf(parseRequest(JSON.stringify({ op: 'disable', service: 'web', reason })));
+    expect(disable('')).toBe('invalid request: reason: reason must not be empty');
+    expect(disable('x'.repeat(501))).toBe(
+      'invalid request: reason: reason must be at most 500 characters',
+    );
+    expect(disable('café, kernel upgrade')).toBeNull();
+    expect(errorOf(parseRequest('{"op":"disable","service":"web","reason":7}'))).toBe(
+      'invalid request: reason: reason must be a string',
+    );
   });
 
   it('refuses a request over 64 KiB before parsing it', () => {

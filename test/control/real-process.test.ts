@@ -1,9 +1,11 @@
 // `ctl` and `nagios` as shipped (bin/bgp-healthcheck) against the real process, over its real control socket.
 import type { ProcessStatus } from '../../src/runtime/control.js';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { REPO_ROOT, requireTool, runHealthcheck, runOurs } from '../support/healthcheck-process.js';
+import { closedPort } from '../support/servers.js';
 import { tempDir, waitFor } from './fake-target.js';
 
 const built = existsSync(path.join(REPO_ROOT, 'dist', 'bundle', 'main.js'));
@@ -193,3 +195,165 @@ interface Started {
     expect((await ctl('status')).code).toBe(0);
   });
 });
+
+(runnable ? describe : describe.skip)(
+  'bgp-healthcheck ctl, the command, against the real process running a YAML config',
+  () => {
+    let tmp: ReturnType<typeof tempDir>;
+    let socket: string;
+    let daemon: ReturnType<typeof runHealthcheck>;
+    let port: number;
+
+    const ctl = async (...args: string[]) => {
+      const outcome = await runHealthcheck({
+        impl: 'ours',
+        args: ['ctl', '--socket', socket, ...args],
+      });
+      return {
+        code: outcome.code,
+        out: outcome.lines.map((l) => `${l}\n`).join(''),
+        err: outcome.stderr,
+      };
+    };
+
+    beforeEach(async () => {
+      tmp = tempDir('bin');
+      socket = path.join(tmp.dir, 'hc.sock');
+      port = await closedPort();
+      const config = path.join(tmp.dir, 'services.yaml');
+      writeFileSync(
+        config,
+        [
+          'services:',
+          '  - name: web',
+          '    routes: {prefixes: [198.51.100.20], ip-setup: false}',
+          '    timing: {interval: 1, rise: 1, fall: 1}',
+          '    checks:',
+          `      - {type: tcp, host: 127.0.0.1, port: ${port}}`,
+          '      - {type: command, command: "true"}',
+          '  - name: db',
+          '    routes: {prefixes: [198.51.100.21], ip-setup: false}',
+          '    timing: {interval: 1, rise: 1, fall: 1}',
+          `control: {socket: ${socket}}`,
+          '',
+        ].join('\n'),
+      );
+      daemon = runHealthcheck({
+        impl: 'ours',
+        args: [
+          '--no-syslog',
+          '--config',
+          config,
+          '--maintenance-file',
+          path.join(tmp.dir, 'm.json'),
+        ],
+        timeoutMs: 60_000,
+      });
+      daemon.catch(() => {});
+      await waitFor(async () => {
+        const { code, out } = await ctl('status');
+        return code === 0 && /^db\s+UP\s/m.test(out) && /^web\s+DOWN\s/m.test(out);
+      }, 15_000);
+    });
+
+    afterEach(async () => {
+      if (daemon.proc.exitCode === null && daemon.proc.signalCode === null)
+        daemon.proc.kill('SIGKILL');
+      await daemon.catch(() => {});
+      tmp.remove();
+    });
+
+    it('reload says "reloaded" once, followed by what changed', async () => {
+      expect(await ctl('reload')).toEqual({
+        code: 0,
+        out: 'reloaded: 0 added, 0 removed, 0 changed, 2 unchanged\n',
+        err: '',
+      });
+    });
+
+    it('check says why each check failed once, in its own row', async () => {
+      const { code, out, err } = await ctl('check', 'web');
+      expect({ code, err }).toEqual({ code: 1, err: '' });
+      const refused = `connect ECONNREFUSED 127.0.0.1:${port}`;
+      expect(out.split(refused)).toHaveLength(2);
+      expect(out).toMatch(
+        new RegExp(
+          `^web: failed \\(\\d+ ms\\)\\n  tcp 127\\.0\\.0\\.1:${port}\\s+failed\\s+\\d+ ms\\s+${refused}\\n  command true\\s+ok\\s+\\d+ ms\\n$`,
+        ),
+      );
+      const db = await ctl('check', 'db');
+      expect(db.code).toBe(0);
+      expect(db.out).toMatch(/^db: ok \(\d+ ms\)\n$/);
+    });
+
+    it('disable, enable and drain confirm in one line each; an unknown service names the known ones', async () => {
+      const disabled = await ctl('disable', 'db', '--reason', 'kernel upgrade');
+      expect({ code: disabled.code, err: disabled.err }).toEqual({ code: 0, err: '' });
+      expect(disabled.out).toMatch(/^db: disabled by \S.*: kernel upgrade\n$/);
+      expect(await ctl('enable', 'db')).toEqual({ code: 0, out: 'db: enabled\n', err: '' });
+      expect(await ctl('drain', 'db')).toEqual({ code: 0, out: 'db: drained\n', err: '' });
+      expect(await ctl('drain', 'db')).toEqual({
+        code: 1,
+        out: '',
+        err: 'bgp-healthcheck ctl: drain failed: db is already drained\n',
+      });
+      expect(await ctl('drain', '--all')).toEqual({
+        code: 0,
+        out: 'web: drained\ndb: already drained\n',
+        err: '',
+      });
+      expect(await ctl('enable', 'nothere')).toEqual({
+        code: 1,
+        out: '',
+        err: "bgp-healthcheck ctl: enable failed: unknown service 'nothere' (known: web, db)\n",
+      });
+    });
+
+    it.each([
+      ['NEL', '\u0085'],
+      ['LINE SEPARATOR', '\u2028'],
+      ['PARAGRAPH SEPARATOR', '\u2029'],
+      ['ESC', '\u001b'],
+    ])(
+      'refuses a reason with %s: exit 2 from the command, and a raw request stores nothing',
+      async (_what, char) => {
+        const reason = `kernel${char}upgrade`;
+        const refused = await ctl('disable', 'db', '--reason', reason);
+        expect(refused.code).toBe(2);
+        expect(refused.out).toBe('');
+        expect(refused.err).toMatch(
+          /^bgp-healthcheck ctl: --reason must not contain control or line-breaking characters \(found U\+[0-9A-F]{4}\)\n/,
+        );
+
+        const raw = await rawRequest(
+          socket,
+          JSON.stringify({ op: 'disable', service: 'db', reason, by: 'raw' }),
+        );
+        expect(raw).toMatch(
+          /^\{"ok":false,"error":"invalid request: reason: reason must not contain control or line-breaking characters/,
+        );
+        const { out } = await ctl('status');
+        expect(out).toMatch(/^db\s+UP\s.*\s-$/m);
+      },
+    );
+  },
+);
+
+/** Sends one line on the control socket as any program could, and returns the answer line. */
+function rawRequest(socketPath: string, line: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const conn = net.connect(socketPath);
+    let answer = '';
+    conn.setEncoding('utf8');
+    conn.on('connect', () => conn.write(`${line}\n`));
+    conn.on('data', (chunk: string) => {
+      answer += chunk;
+      const nl = answer.indexOf('\n');
+      if (nl !== -1) {
+        conn.end();
+        resolve(answer.slice(0, nl));
+      }
+    });
+    conn.on('error', reject);
+  });
+}

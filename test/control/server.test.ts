@@ -89,7 +89,7 @@ describe('control server', () => {
       await request(socketPath, { op: 'check', service: 'web' }, { timeoutMs: 2_000 }),
     ).toMatchObject({
       ok: true,
-      value: { ok: false, reason: 'HTTP 503' },
+      value: { ok: false, reason: 'http: HTTP 503' },
     });
     expect(await request(socketPath, { op: 'reload' }, { timeoutMs: 2_000 })).toEqual({
       ok: true,
