@@ -24,3 +24,19 @@ export async function main(argv: readonly string[]): Promise<number> {
   if (sub) return (await sub())(rest, io);
   return runHealthcheck(argv);
 }
+
+/** Runs the command line of this process and exits with its status (the bin and the executable). */
+export function runProgram(): void {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      // Exit explicitly: stdin and timers would keep a finished process alive.
+      process.exit(code);
+    },
+    (error: unknown) => {
+      process.stderr.write(
+        `bgp-healthcheck: unexpected error: ${(error instanceof Error && error.stack) || String(error)}\n`,
+      );
+      process.exit(1);
+    },
+  );
+}

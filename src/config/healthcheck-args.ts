@@ -61,6 +61,7 @@ export interface LoggingOptions {
 /** Everything the command line says, typed. */
 export interface HealthcheckOptions {
   readonly help: boolean;
+  readonly version: boolean;
   readonly logging: LoggingOptions;
   readonly noAck: boolean;
   readonly pidFile: string | null;
@@ -355,6 +356,7 @@ export function parseHealthcheckArgs(
 
   const options: HealthcheckOptions = {
     help: r.flag('help'),
+    version: r.flag('version'),
     logging: {
       debug,
       silent: r.flag('silent'),

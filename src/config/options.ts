@@ -36,6 +36,15 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     group: G_GENERAL,
   },
   {
+    dest: 'version',
+    long: ['--version'],
+    short: [],
+    kind: 'flag',
+    help: 'print the version and exit',
+    group: G_GENERAL,
+    addedIn: 'bgp-healthcheck',
+  },
+  {
     dest: 'silent',
     long: ['--silent'],
     short: ['-s'],
