@@ -426,7 +426,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     short: [],
     kind: 'append',
     metavar: 'NEIGHBOR',
-    help: 'advertise the route to the selected neighbors',
+    help: "advertise the route to the selected neighbors ('*': every neighbor, as ExaBGP 5)",
     group: G_ADVERTISE,
   },
   {

@@ -1,4 +1,4 @@
-// ExaBGP 4.2 as the speaker: its config with the healthcheck as its process, and starting it.
+// ExaBGP as the speaker (Debian's 4.2, or another version by its command): its config with the healthcheck as its process, and starting it.
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { inNamespace } from './netns.js';
@@ -17,6 +17,8 @@ export interface ExabgpOptions {
   /** false sets exabgp.api.ack=false (the healthcheck then needs --no-ack). */
   readonly ack?: boolean;
   readonly netns?: string;
+  /** The command that starts ExaBGP, before its config file; default `exabgp` (Debian's 4.2). */
+  readonly command?: readonly string[];
 }
 
 export function exabgpConfig(options: ExabgpOptions): string {
@@ -56,7 +58,8 @@ export async function startExabgp(
   const config = join(dir, 'exabgp.conf');
   const logFile = join(dir, 'exabgp.log');
   await writeFile(config, exabgpConfig(options), { mode: 0o644 });
-  const [command, args] = inNamespace(options.netns, 'exabgp', [config]);
+  const [exabgp, ...exabgpArgs] = options.command ?? ['exabgp'];
+  const [command, args] = inNamespace(options.netns, exabgp!, [...exabgpArgs, config]);
   const env: Record<string, string> = {
     // Otherwise it drops to its own user, which may not read the test's files.
     'exabgp.daemon.user': 'root',
