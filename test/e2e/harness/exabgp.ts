@@ -12,7 +12,7 @@ export interface ExabgpOptions {
   readonly localAs: number;
   readonly peerAs: number;
   readonly routerId: string;
-  /** The healthcheck's argv; ExaBGP splits the run line at spaces, so no argument may hold one. */
+  /** The healthcheck's argv, quoted for the run line where ExaBGP's tokenizer needs it. */
   readonly processArgv: readonly string[];
   /** false sets exabgp.api.ack=false (the healthcheck then needs --no-ack). */
   readonly ack?: boolean;
@@ -21,13 +21,22 @@ export interface ExabgpOptions {
   readonly command?: readonly string[];
 }
 
+/**
+ * One argument as ExaBGP's configuration tokenizer reads it back: bare when it holds no space and
+ * no character of ExaBGP's syntax, else inside double (or single) quotes, which ExaBGP honours
+ * (4.2 and 5.x: `--cmd "test -e /x"` arrives as one argument). It has no escapes in quotes.
+ */
+export function runLineArgument(arg: string): string {
+  if (/^[^\s"',[\];{}#]+$/.test(arg)) return arg;
+  if (!arg.includes('"')) return `"${arg}"`;
+  if (!arg.includes("'")) return `'${arg}'`;
+  throw new Error(`ExaBGP's run line cannot hold an argument with both quote marks: ${arg}`);
+}
+
 export function exabgpConfig(options: ExabgpOptions): string {
-  const spaced = options.processArgv.find((arg) => /\s/.test(arg));
-  if (spaced !== undefined)
-    throw new Error(`ExaBGP cannot pass an argument with spaces: "${spaced}"`);
   return [
     'process hc {',
-    `  run ${options.processArgv.join(' ')};`,
+    `  run ${options.processArgv.map(runLineArgument).join(' ')};`,
     '  encoder text;',
     '}',
     `neighbor ${options.peerAddress} {`,
