@@ -1,5 +1,6 @@
 // Entry point: sub-commands by name, otherwise the ExaBGP-compatible healthcheck process.
 import { readFile } from 'node:fs/promises';
+import { closestName } from '../config/did-you-mean.js';
 import type { CliIo } from './io.js';
 import { runHealthcheck } from './run-healthcheck.js';
 
@@ -22,6 +23,14 @@ export async function main(argv: readonly string[]): Promise<number> {
   const [first, ...rest] = argv;
   const sub = first !== undefined ? SUBCOMMANDS[first] : undefined;
   if (sub) return (await sub())(rest, io);
+  if (first !== undefined && !first.startsWith('-')) {
+    // A mistyped sub-command would otherwise read as a stray argument of the healthcheck.
+    const close = closestName(first, Object.keys(SUBCOMMANDS));
+    if (close !== undefined) {
+      io.stderr(`bgp-healthcheck: error: unknown command '${first}'; did you mean '${close}'?\n`);
+      return 2;
+    }
+  }
   return runHealthcheck(argv);
 }
 
