@@ -1,4 +1,5 @@
 // Entry point: sub-commands by name, otherwise the ExaBGP-compatible healthcheck process.
+import { closestName } from '../config/did-you-mean.js';
 import { readRegularFile } from '../host/regular-file.js';
 import type { CliIo } from './io.js';
 import { runHealthcheck } from './run-healthcheck.js';
@@ -27,5 +28,29 @@ export async function main(argv: readonly string[]): Promise<number> {
   const [first, ...rest] = argv;
   const sub = first !== undefined ? SUBCOMMANDS[first] : undefined;
   if (sub) return (await sub())(rest, io);
+  if (first !== undefined && !first.startsWith('-')) {
+    // A mistyped sub-command would otherwise read as a stray argument of the healthcheck.
+    const close = closestName(first, Object.keys(SUBCOMMANDS));
+    if (close !== undefined) {
+      io.stderr(`bgp-healthcheck: error: unknown command '${first}'; did you mean '${close}'?\n`);
+      return 2;
+    }
+  }
   return runHealthcheck(argv);
+}
+
+/** Runs the command line of this process and exits with its status (the bin and the executable). */
+export function runProgram(): void {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      // Exit explicitly: stdin and timers would keep a finished process alive.
+      process.exit(code);
+    },
+    (error: unknown) => {
+      process.stderr.write(
+        `bgp-healthcheck: unexpected error: ${(error instanceof Error && error.stack) || String(error)}\n`,
+      );
+      process.exit(1);
+    },
+  );
 }

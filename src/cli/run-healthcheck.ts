@@ -177,6 +177,10 @@ export async function runHealthcheck(argv: readonly string[]): Promise<number> {
       process.stdout.write(helpText());
       return EXIT_OK;
     }
+    if (options.version) {
+      process.stdout.write(`bgp-healthcheck ${VERSION}\n`);
+      return EXIT_OK;
+    }
     config = await loadConfig(argv, options);
   } catch (error) {
     if (error instanceof ConfigError) {

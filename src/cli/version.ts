@@ -1,5 +1,8 @@
-// The version this build reports (status page, ctl, metrics), read from package.json once.
+// The version this build reports (--version, status page, ctl, metrics).
 import { readFileSync } from 'node:fs';
+
+/** Set by the bundler from package.json; absent when the sources run directly (tests). */
+declare const BGP_HEALTHCHECK_VERSION: string | undefined;
 
 function readVersion(): string {
   try {
@@ -14,4 +17,5 @@ function readVersion(): string {
   }
 }
 
-export const VERSION = readVersion();
+export const VERSION =
+  typeof BGP_HEALTHCHECK_VERSION === 'string' ? BGP_HEALTHCHECK_VERSION : readVersion();

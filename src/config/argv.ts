@@ -1,4 +1,5 @@
 // An argv parser with argparse's rules, so every command line the reference accepts means the same here.
+import { didYouMean } from './did-you-mean.js';
 import { OPTION_SPECS, type OptionSpec } from './options.js';
 
 /** Where a token came from: the command line, or a line of a config file. */
@@ -66,7 +67,8 @@ function matchLong(text: string, origin: Origin): Match {
   const exact = byLong.get(name);
   if (exact) return { spec: exact, spelling: name, explicit };
   const candidates = [...byLong.keys()].filter((l) => l.startsWith(name));
-  if (candidates.length === 0) throw new ArgvError(`unrecognized option: ${name}`, origin);
+  if (candidates.length === 0)
+    throw new ArgvError(`unrecognized option: ${name}${didYouMean(name, byLong.keys())}`, origin);
   // A prefix that names one option of 4.2 keeps meaning it, whatever options were added since:
   // an operator's existing command line (`--deb`, `--a 65001`) must not break.
   const reference = candidates.filter((l) => !byLong.get(l)!.addedIn);

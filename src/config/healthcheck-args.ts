@@ -67,6 +67,7 @@ export interface LoggingOptions {
 /** Everything the command line says, typed. */
 export interface HealthcheckOptions {
   readonly help: boolean;
+  readonly version: boolean;
   readonly logging: LoggingOptions;
   readonly noAck: boolean;
   readonly pidFile: string | null;
@@ -240,6 +241,9 @@ function commands(reader: Reader, dest: string): string[] {
     .filter((c): c is string => c !== undefined);
 }
 
+/** ExaBGP 5's healthcheck takes `--neighbor '*'` for every neighbor. */
+const ALL_NEIGHBORS = '*';
+
 /** Parses the reference's command line (and its `--config` file) into typed options. Throws ConfigError. */
 export function parseHealthcheckArgs(
   argv: readonly string[],
@@ -303,6 +307,7 @@ export function parseHealthcheckArgs(
   if (down) stateAsPaths.DOWN = down;
   if (disabled) stateAsPaths.DISABLED = disabled;
 
+  const neighborValues = r.all('neighbor');
   const routes: RoutePolicy = {
     prefixes: ips,
     nextHop: r.value('nextHop', nextHop) ?? 'self',
@@ -316,10 +321,10 @@ export function parseHealthcheckArgs(
     asPath: r.value('asPath', parseAsPath) ?? null,
     stateAsPaths,
     pathId: r.value('pathId', u32) ?? null,
-    neighbors: r
-      .all('neighbor')
-      .map((o) => r.convert(o, parseIpAddress))
-      .filter((n) => n !== undefined),
+    // `*` is ExaBGP 5's "every neighbor": the same as naming none.
+    neighbors: neighborValues.some((o) => o.value === ALL_NEIGHBORS)
+      ? []
+      : neighborValues.map((o) => r.convert(o, parseIpAddress)).filter((n) => n !== undefined),
     withdrawOnDown: r.flag('withdrawOnDown'),
   };
 
@@ -368,6 +373,7 @@ export function parseHealthcheckArgs(
 
   const options: HealthcheckOptions = {
     help: r.flag('help'),
+    version: r.flag('version'),
     logging: {
       debug,
       silent: r.flag('silent'),

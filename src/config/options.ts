@@ -36,6 +36,15 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     group: G_GENERAL,
   },
   {
+    dest: 'version',
+    long: ['--version'],
+    short: [],
+    kind: 'flag',
+    help: 'print the version and exit',
+    group: G_GENERAL,
+    addedIn: 'bgp-healthcheck',
+  },
+  {
     dest: 'silent',
     long: ['--silent'],
     short: ['-s'],
@@ -417,7 +426,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     short: [],
     kind: 'append',
     metavar: 'NEIGHBOR',
-    help: 'advertise the route to the selected neighbors',
+    help: "advertise the route to the selected neighbors ('*': every neighbor, as ExaBGP 5)",
     group: G_ADVERTISE,
   },
   {

@@ -1,4 +1,5 @@
 // The healthcheck process's start: the final prefix list, and bad listen settings refused before any output.
+import { VERSION } from '../../src/cli/version.js';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -167,4 +168,26 @@ describe('bgp-healthcheck with a bad --name', () => {
     expect(outcome.code).toBe(0);
     expect(outcome.lines).toEqual(['announce route 198.51.100.1/32 next-hop self med 100']);
   });
+});
+
+describe('bgp-healthcheck messages that teach', () => {
+  it('prints its version and exits 0', async () => {
+    const outcome = await runHealthcheck({ impl: 'ours', args: ['--version'] });
+    expect(outcome.code).toBe(0);
+    expect(outcome.lines).toEqual([`bgp-healthcheck ${VERSION}`]);
+  });
+
+  it.each([
+    [['--intervall', '5'], 'unrecognized option: --intervall; did you mean --interval?'],
+    [['chek-config', 'x.yaml'], "unknown command 'chek-config'; did you mean 'check-config'?"],
+    [['nagois'], "unknown command 'nagois'; did you mean 'nagios'?"],
+  ])(
+    'suggests the nearest name for %j, with exit status 2 and nothing on stdout',
+    async (args, message) => {
+      const outcome = await runHealthcheck({ impl: 'ours', args });
+      expect(outcome.code).toBe(EXIT_USAGE);
+      expect(outcome.lines).toEqual([]);
+      expect(outcome.stderr).toContain(message);
+    },
+  );
 });

@@ -277,6 +277,7 @@ describe('bad values', () => {
     [['--ip', 'web'], '--ip'],
     [['--next-hop', '192.0.2.300'], '--next-hop'],
     [['--neighbor', 'self'], '--neighbor'],
+    [['--neighbor', '**'], '--neighbor'],
     [['--community', '65536:1'], '--community'],
     [['--community', '1:1;announce'], '--community'],
     [['--community', '[ 1:1 ]'], '--community'],

@@ -287,6 +287,31 @@ describe('encodeExabgpText, form 5', () => {
     ]);
   });
 
+  // ExaBGP 5's healthcheck takes `--neighbor '*'` for every peer; 5.x's API reads
+  // `neighbor * announce|withdraw route ...`, and 4.2 reads the same lines without the selector.
+  it("writes neighbor * for --neighbor '*' in ExaBGP 5's form", () => {
+    const argv = ['--ip', '198.51.100.10', '--neighbor', '*', '--withdraw-on-down'];
+    expect(lines(argv, 'UP', 5)).toEqual([
+      'neighbor * announce route 198.51.100.10/32 next-hop self med 100',
+    ]);
+    expect(lines(argv, 'DOWN', 5)).toEqual([
+      'neighbor * withdraw route 198.51.100.10/32 next-hop self',
+    ]);
+  });
+
+  it("writes 4.2's every-neighbor lines for --neighbor '*' in the 4.x form", () => {
+    const argv = ['--ip', '198.51.100.10', '--neighbor', '*'];
+    expect(lines(argv, 'UP', 4)).toEqual(['announce route 198.51.100.10/32 next-hop self med 100']);
+    expect(lines(argv, 'EXIT', 4)).toEqual(['withdraw route 198.51.100.10/32 next-hop self']);
+  });
+
+  it("lets '*' stand for every neighbor even beside named ones, once", () => {
+    const argv = ['--ip', '198.51.100.10', '--neighbor', '192.0.2.7', '--neighbor', '*'];
+    expect(lines(argv, 'UP', 5)).toEqual([
+      'neighbor * announce route 198.51.100.10/32 next-hop self med 100',
+    ]);
+  });
+
   it('uses the neighbors instead of neighbor * when they are given', () => {
     const argv = [
       '--ip',

@@ -26,7 +26,8 @@ export type ScenarioName =
   | 'exabgp-stopped'
   | 'exabgp-stopped-draining'
   | 'exabgp-killed'
-  | 'healthcheck-killed';
+  | 'healthcheck-killed'
+  | 'all-neighbors';
 
 export const ALL_SCENARIOS: readonly ScenarioName[] = [
   'up',
@@ -39,6 +40,7 @@ export const ALL_SCENARIOS: readonly ScenarioName[] = [
   'exabgp-stopped-draining',
   'exabgp-killed',
   'healthcheck-killed',
+  'all-neighbors',
 ];
 
 /** Scenarios of options the reference does not have. */
@@ -94,6 +96,8 @@ export function healthcheckPids(world: GobgpWorld): number[] {
 export function defineGobgpScenarios(
   implementation: Implementation,
   selection: readonly ScenarioName[] = ALL_SCENARIOS,
+  /** Options every scenario adds (another ExaBGP, `api-version`), under the scenario's own. */
+  extra: Partial<Omit<WorldOptions, 'implementation'>> = {},
 ): void {
   const worlds: GobgpWorld[] = [];
   afterEach(async () => {
@@ -106,7 +110,9 @@ export function defineGobgpScenarios(
   ): Promise<GobgpWorld> {
     const started = await startGobgpWorld(`${implementation}-${tag}`, {
       implementation,
+      ...extra,
       ...options,
+      healthcheck: { ...extra.healthcheck, ...options.healthcheck },
     });
     worlds.push(started);
     return started;
@@ -297,4 +303,20 @@ export function defineGobgpScenarios(
       await waitForMed(w, PREFIX, 20);
     },
   );
+
+  // ExaBGP 5's "every neighbor" (the reference 4.2 healthcheck refuses it: ours only).
+  if (implementation === 'ours') {
+    scenario(
+      'all-neighbors',
+      "announces to every neighbor with --neighbor '*' and follows the check",
+      async () => {
+        const w = await world('all', {
+          healthcheck: { ...METRICS, ip: PREFIX, 'next-hop': NEXT_HOP, neighbor: '*' },
+        });
+        await waitForMed(w, PREFIX, 20, FIRST_ROUTE_MS);
+        await w.check.setHealthy(false);
+        await waitForMed(w, PREFIX, 2000);
+      },
+    );
+  }
 }

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { OUR_BIN, runHealthcheck, waitFor } from '../support/healthcheck-process.js';
+import { OUR_COMMAND, runHealthcheck, waitFor } from '../support/healthcheck-process.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bhc-lifecycle-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -55,7 +55,7 @@ describe('the healthcheck process', () => {
       '/bin/sh',
       [
         '-c',
-        `"${process.execPath}" "${OUR_BIN}" ${BASE.join(' ')} --no-ack --pid ${pidFile} --command true > /dev/null & wait`,
+        `${OUR_COMMAND.map((part) => `"${part}"`).join(' ')} ${BASE.join(' ')} --no-ack --pid ${pidFile} --command true > /dev/null & wait`,
       ],
       { stdio: ['pipe', 'ignore', 'ignore'] },
     );

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ProcessStatus } from '../../src/runtime/control.js';
 import { freePort } from '../e2e/harness/ports.js';
-import { OUR_BIN, REPO_ROOT, requireTool } from '../support/healthcheck-process.js';
+import { OUR_COMMAND, REPO_ROOT, requireTool } from '../support/healthcheck-process.js';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -42,7 +42,8 @@ async function pollFor<T>(
 }
 
 function startCli(args: string[]): { child: ChildProcessWithoutNullStreams; lines: string[] } {
-  const child = spawn(process.execPath, [OUR_BIN, ...args], { stdio: 'pipe' });
+  const [command, ...base] = OUR_COMMAND;
+  const child = spawn(command!, [...base, ...args], { stdio: 'pipe' });
   const lines: string[] = [];
   let partial = '';
   child.stdout.setEncoding('utf8');

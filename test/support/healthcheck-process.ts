@@ -6,15 +6,20 @@ import { runCommand, type CommandResult } from '../e2e/harness/exec.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const OUR_BIN = `${REPO_ROOT}bin/bgp-healthcheck`;
+/**
+ * How the tests start bgp-healthcheck: the bin under this Node, or the single executable named by
+ * BGP_HEALTHCHECK_EXECUTABLE (CI runs the process-level tests against the release that way).
+ */
+export const OUR_COMMAND: readonly string[] = process.env.BGP_HEALTHCHECK_EXECUTABLE
+  ? [process.env.BGP_HEALTHCHECK_EXECUTABLE]
+  : [process.execPath, OUR_BIN];
 export const REFERENCE_PYTHON = '/usr/bin/python3';
 export const REFERENCE_MODULE = '/usr/lib/python3/dist-packages/exabgp/application/healthcheck.py';
 
 export type Implementation = 'ours' | 'reference';
 
 export function implementationCommand(impl: Implementation): string[] {
-  return impl === 'ours'
-    ? [process.execPath, OUR_BIN]
-    : [REFERENCE_PYTHON, '-m', 'exabgp', 'healthcheck'];
+  return impl === 'ours' ? [...OUR_COMMAND] : [REFERENCE_PYTHON, '-m', 'exabgp', 'healthcheck'];
 }
 
 export const referenceAvailable = (): boolean => existsSync(REFERENCE_MODULE);
@@ -46,10 +51,14 @@ export interface RunOutcome {
 
 export interface RunSpec {
   readonly impl: Implementation;
+  /** The command that starts it, when not the usual one of `impl` (an installed package, say). */
+  readonly command?: readonly string[];
   readonly args: readonly string[];
   readonly ack?: boolean;
   readonly cwd?: string;
   readonly env?: NodeJS.ProcessEnv;
+  /** False: `env` is the whole environment, nothing inherited from the test's. */
+  readonly inheritEnv?: boolean;
   /** Upper bound for the whole run. */
   readonly timeoutMs?: number;
 }
@@ -63,10 +72,10 @@ export function runHealthcheck(
   lines: string[];
   stderrSoFar: () => string;
 } {
-  const [cmd, ...base] = implementationCommand(spec.impl);
+  const [cmd, ...base] = spec.command ?? implementationCommand(spec.impl);
   const proc = spawn(cmd!, [...base, ...spec.args], {
     cwd: spec.cwd,
-    env: { ...process.env, ...spec.env },
+    env: spec.inheritEnv === false ? { ...spec.env } : { ...process.env, ...spec.env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   const lines: string[] = [];

@@ -1,4 +1,4 @@
-// ExaBGP 4.2 as the speaker: its config with the healthcheck as its process, and starting it.
+// ExaBGP as the speaker (Debian's 4.2, or another version by its command): its config with the healthcheck as its process, and starting it.
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { inNamespace } from './netns.js';
@@ -12,20 +12,31 @@ export interface ExabgpOptions {
   readonly localAs: number;
   readonly peerAs: number;
   readonly routerId: string;
-  /** The healthcheck's argv; ExaBGP splits the run line at spaces, so no argument may hold one. */
+  /** The healthcheck's argv, quoted for the run line where ExaBGP's tokenizer needs it. */
   readonly processArgv: readonly string[];
   /** false sets exabgp.api.ack=false (the healthcheck then needs --no-ack). */
   readonly ack?: boolean;
   readonly netns?: string;
+  /** The command that starts ExaBGP, before its config file; default `exabgp` (Debian's 4.2). */
+  readonly command?: readonly string[];
+}
+
+/**
+ * One argument as ExaBGP's configuration tokenizer reads it back: bare when it holds no space and
+ * no character of ExaBGP's syntax, else inside double (or single) quotes, which ExaBGP honours
+ * (4.2 and 5.x: `--cmd "test -e /x"` arrives as one argument). It has no escapes in quotes.
+ */
+export function runLineArgument(arg: string): string {
+  if (/^[^\s"',[\];{}#]+$/.test(arg)) return arg;
+  if (!arg.includes('"')) return `"${arg}"`;
+  if (!arg.includes("'")) return `'${arg}'`;
+  throw new Error(`ExaBGP's run line cannot hold an argument with both quote marks: ${arg}`);
 }
 
 export function exabgpConfig(options: ExabgpOptions): string {
-  const spaced = options.processArgv.find((arg) => /\s/.test(arg));
-  if (spaced !== undefined)
-    throw new Error(`ExaBGP cannot pass an argument with spaces: "${spaced}"`);
   return [
     'process hc {',
-    `  run ${options.processArgv.join(' ')};`,
+    `  run ${options.processArgv.map(runLineArgument).join(' ')};`,
     '  encoder text;',
     '}',
     `neighbor ${options.peerAddress} {`,
@@ -56,7 +67,8 @@ export async function startExabgp(
   const config = join(dir, 'exabgp.conf');
   const logFile = join(dir, 'exabgp.log');
   await writeFile(config, exabgpConfig(options), { mode: 0o644 });
-  const [command, args] = inNamespace(options.netns, 'exabgp', [config]);
+  const [exabgp, ...exabgpArgs] = options.command ?? ['exabgp'];
+  const [command, args] = inNamespace(options.netns, exabgp!, [...exabgpArgs, config]);
   const env: Record<string, string> = {
     // Otherwise it drops to its own user, which may not read the test's files.
     'exabgp.daemon.user': 'root',

@@ -84,7 +84,7 @@ describe('the e2e harness', () => {
     ).toBe('no-ack\nip = a\nip = b\ninterval = 1\n');
   });
 
-  it('refuses a process argument with a space, which ExaBGP would split', () => {
+  it('quotes a process argument with a space or ExaBGP syntax, as ExaBGP reads it back', () => {
     const options = {
       peerAddress: '127.0.0.1',
       peerPort: 1790,
@@ -93,8 +93,14 @@ describe('the e2e harness', () => {
       peerAs: 64512,
       routerId: '192.0.2.253',
     };
-    expect(() => exabgpConfig({ ...options, processArgv: ['/bin/check', 'two words'] })).toThrow(
-      /spaces/,
+    expect(
+      exabgpConfig({ ...options, processArgv: ['/bin/check', '--cmd', 'test -e /x; echo #1'] }),
+    ).toContain('run /bin/check --cmd "test -e /x; echo #1";');
+    expect(exabgpConfig({ ...options, processArgv: ['/bin/check', 'say "hi"'] })).toContain(
+      `run /bin/check 'say "hi"';`,
+    );
+    expect(() => exabgpConfig({ ...options, processArgv: ['/bin/check', `"it's"`] })).toThrow(
+      /both quote marks/,
     );
     expect(exabgpConfig({ ...options, processArgv: ['/bin/check', '--config', 'f'] })).toContain(
       'run /bin/check --config f;',

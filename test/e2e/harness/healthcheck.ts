@@ -3,11 +3,11 @@ import { existsSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { OUR_COMMAND } from '../../support/healthcheck-process.js';
 
 export type Implementation = 'ours' | 'reference';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-export const oursEntry = join(repoRoot, 'bin', 'bgp-healthcheck');
 export const referencePython = '/usr/bin/python3';
 
 /** BGP_HC_E2E_IMPL=reference runs the whole tier against ExaBGP's own healthcheck. */
@@ -30,7 +30,7 @@ export function implementationMissing(implementation: Implementation): string | 
 /** The argv ExaBGP runs: the implementation reading every option from `configFile`. */
 export function healthcheckArgv(implementation: Implementation, configFile: string): string[] {
   return implementation === 'ours'
-    ? [process.execPath, oursEntry, '--config', configFile]
+    ? [...OUR_COMMAND, '--config', configFile]
     : [referencePython, '-m', 'exabgp', 'healthcheck', '--config', configFile];
 }
 

@@ -37,6 +37,8 @@ export interface WorldOptions {
   readonly healthyAtStart?: boolean;
   /** A YAML services file to run instead of the line-format options (ours only). */
   readonly yaml?: (check: SteeredCheck) => string;
+  /** The command that starts ExaBGP (another version than Debian's); default `exabgp`. */
+  readonly exabgpCommand?: readonly string[];
 }
 
 export interface World {
@@ -101,6 +103,7 @@ function speakerOptions(options: WorldOptions, configFile: string, port: number)
     routerId: '192.0.2.253',
     processArgv: healthcheckArgv(options.implementation, configFile),
     ack: options.ack ?? true,
+    command: options.exabgpCommand,
   };
 }
 
