@@ -110,6 +110,7 @@ export class Metrics implements RuntimeObserver {
   private readonly routeMed: Gauge<'service' | 'prefix' | 'neighbor'>;
   private readonly routeUpdatesTotal: Counter<'service' | 'action'>;
   private readonly maintenance: Gauge<'service'>;
+  private readonly drained: Gauge<'service'>;
   private readonly reloadSuccess: Gauge;
   private readonly reloadSuccessTime: Gauge;
 
@@ -206,6 +207,12 @@ export class Metrics implements RuntimeObserver {
       labelNames: ['service'],
       registers,
     });
+    this.drained = new Gauge({
+      name: 'bgp_healthcheck_drained',
+      help: 'Whether the service is drained (ctl drain finished, routes withdrawn until ctl enable) (1) or not (0).',
+      labelNames: ['service'],
+      registers,
+    });
     this.reloadSuccess = new Gauge({
       name: 'bgp_healthcheck_config_reload_success',
       help: 'Whether the last configuration load (start or reload) succeeded (1) or was refused (0).',
@@ -257,6 +264,7 @@ export class Metrics implements RuntimeObserver {
     this.setState(service, 'INIT');
     this.announcedGauge.set({ service }, 0);
     this.maintenance.set({ service }, 0);
+    this.drained.set({ service }, 0);
     this.checksTotal.inc({ service, result: 'ok' }, 0);
     this.checksTotal.inc({ service, result: 'failed' }, 0);
     this.checkDuration.zero({ service });
@@ -275,6 +283,7 @@ export class Metrics implements RuntimeObserver {
     for (const state of HEALTH_STATES) this.state.remove({ service, state });
     this.announcedGauge.remove({ service });
     this.maintenance.remove({ service });
+    this.drained.remove({ service });
     this.checksTotal.remove({ service, result: 'ok' });
     this.checksTotal.remove({ service, result: 'failed' });
     this.checkDuration.remove({ service });
@@ -345,6 +354,7 @@ export class Metrics implements RuntimeObserver {
     this.transitionsTotal.inc({ service, from, to });
     this.lastTransition.set({ service }, this.now() / 1000);
     this.setState(service, to);
+    this.drained.set({ service }, to === 'DRAINED' ? 1 : 0);
   }
 
   announced(service: string, target: AnnounceTarget, lines: readonly string[]): void {

@@ -228,6 +228,18 @@ describe('Metrics', () => {
     expect(await value(m, 'bgp_healthcheck_check_up', { service: 'web', check: 'http' })).toBe(0);
   });
 
+  it('reports a drained service as drained until it leaves DRAINED', async () => {
+    const { m } = metrics();
+    expect(await value(m, 'bgp_healthcheck_drained', { service: 'web' })).toBe(0);
+    m.transitioned('web', 'UP', 'DRAINING', 'ctl drain');
+    expect(await value(m, 'bgp_healthcheck_drained', { service: 'web' })).toBe(0);
+    m.transitioned('web', 'DRAINING', 'DRAINED', 'drain finished');
+    expect(await value(m, 'bgp_healthcheck_drained', { service: 'web' })).toBe(1);
+    expect((await stateOf(m, 'web')).DRAINED).toBe(1);
+    m.transitioned('web', 'DRAINED', 'UP', 'enabled');
+    expect(await value(m, 'bgp_healthcheck_drained', { service: 'web' })).toBe(0);
+  });
+
   it('reports maintenance, the last configuration load and the build', async () => {
     const { m, clock } = metrics();
     expect(await value(m, 'bgp_healthcheck_maintenance', { service: 'web' })).toBe(0);
