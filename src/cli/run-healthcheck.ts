@@ -9,6 +9,7 @@ import { MAX_DEAGGREGATED } from '../config/defaults.js';
 import { ConfigError, formatIssue, type ConfigIssue } from '../config/errors.js';
 import { parseHealthcheckArgs, type HealthcheckOptions } from '../config/healthcheck-args.js';
 import { ExabgpApi } from '../exabgp/api.js';
+import { ExabgpSpeaker } from '../exabgp/speaker.js';
 import { createAddressManager, NoIpFoundError, TooManyAddressesError } from '../host/addresses.js';
 import { runHooks } from '../host/hooks.js';
 import { dropPrivileges, resolveIds, UnknownUserError } from '../host/privileges.js';
@@ -243,7 +244,7 @@ export async function runHealthcheck(argv: readonly string[]): Promise<number> {
   });
   const limiter = createLimiter(config.maxConcurrentChecks);
   const created: Runtime = new Runtime(ready, {
-    api,
+    speaker: new ExabgpSpeaker(api),
     apiForm: options.apiForm,
     clock: realClock,
     log,
