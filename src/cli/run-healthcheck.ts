@@ -10,6 +10,8 @@ import { ConfigError, formatIssue, type ConfigIssue } from '../config/errors.js'
 import { parseHealthcheckArgs, type HealthcheckOptions } from '../config/healthcheck-args.js';
 import { ExabgpApi } from '../exabgp/api.js';
 import { ExabgpSpeaker } from '../exabgp/speaker.js';
+import type { Speaker } from '../speakers/speaker.js';
+import { EXABGP_SPEAKER, type SpeakerConfig } from '../core/speaker-config.js';
 import { createAddressManager, NoIpFoundError, TooManyAddressesError } from '../host/addresses.js';
 import { runHooks } from '../host/hooks.js';
 import { dropPrivileges, resolveIds, UnknownUserError } from '../host/privileges.js';
@@ -95,6 +97,7 @@ interface LoadedConfig {
   readonly metricsListen: ListenAddress | null;
   readonly ctlSocket: string | null;
   readonly maxConcurrentChecks: number;
+  readonly speaker: SpeakerConfig;
 }
 
 /** Reads the command line and the file it names; throws ConfigError. */
@@ -109,6 +112,7 @@ async function loadConfig(
       metricsListen: options.metricsListen,
       ctlSocket: options.ctlSocket,
       maxConcurrentChecks: DEFAULT_MAX_CONCURRENT_CHECKS,
+      speaker: EXABGP_SPEAKER,
     };
   }
   if (options.serviceOptionsGiven.length > 0) {
@@ -126,6 +130,7 @@ async function loadConfig(
     metricsListen: options.metricsListen ?? file.metrics?.listen ?? null,
     ctlSocket: options.ctlSocket ?? file.control?.socket ?? null,
     maxConcurrentChecks: file.maxConcurrentChecks ?? DEFAULT_MAX_CONCURRENT_CHECKS,
+    speaker: file.speaker ?? EXABGP_SPEAKER,
   };
 }
 
@@ -233,18 +238,34 @@ export async function runHealthcheck(argv: readonly string[]): Promise<number> {
     : null;
   for (const [name, m] of maintenance?.all() ?? []) status.setMaintenance(name, m);
 
-  const channel = stdinIsChannel();
-  const api = new ExabgpApi({
-    output: process.stdout,
-    input: channel ? process.stdin : null,
-    acks: !options.noAck && !process.stdout.isTTY && channel,
-    ackTimeoutMs: options.ackTimeout * 1000,
-    log,
-    onAck: metrics ? (answer) => metrics.ackObserved(answer) : undefined,
-  });
+  // ExaBGP reads our stdout; another speaker is reached its own way, and stdout carries nothing.
+  let api: ExabgpApi | null = null;
+  let speaker: Speaker;
+  if (config.speaker.type === 'exabgp') {
+    const channel = stdinIsChannel();
+    api = new ExabgpApi({
+      output: process.stdout,
+      input: channel ? process.stdin : null,
+      acks: !options.noAck && !process.stdout.isTTY && channel,
+      ackTimeoutMs: options.ackTimeout * 1000,
+      log,
+      onAck: metrics ? (answer) => metrics.ackObserved(answer) : undefined,
+    });
+    speaker = new ExabgpSpeaker(api);
+  } else {
+    const { createBirdSpeaker } = await import('../bird/speaker.js');
+    const bird = createBirdSpeaker(
+      config.speaker,
+      log,
+      metrics ? (ok) => metrics.applyObserved(ok) : undefined,
+    );
+    // What a previous run left in the file is replaced at once: no route before its checks.
+    void bird.sync();
+    speaker = bird;
+  }
   const limiter = createLimiter(config.maxConcurrentChecks);
   const created: Runtime = new Runtime(ready, {
-    speaker: new ExabgpSpeaker(api),
+    speaker,
     apiForm: options.apiForm,
     clock: realClock,
     log,
@@ -317,9 +338,9 @@ export async function runHealthcheck(argv: readonly string[]): Promise<number> {
     return EXIT_FAILURE;
   }
 
-  void api.gone.then(() => {
+  void api?.gone.then(() => {
     log.info(
-      api.outputError === null ? 'ExaBGP closed our input: exiting' : 'ExaBGP is gone: exiting',
+      api?.outputError === null ? 'ExaBGP closed our input: exiting' : 'ExaBGP is gone: exiting',
     );
     void created.stop('gone');
   });
@@ -338,8 +359,9 @@ export async function runHealthcheck(argv: readonly string[]): Promise<number> {
   await finished;
   clearInterval(orphanWatch);
   for (const close of closers) await close();
-  if (api.writable) await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
-  const broken = api.outputError;
+  if (api?.writable)
+    await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
+  const broken = api?.outputError ?? null;
   if (broken !== null) log.error(`exiting with status 1: could not write to ExaBGP (${broken})`);
   log.close();
   return broken === null ? EXIT_OK : EXIT_FAILURE;
