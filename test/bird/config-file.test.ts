@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { routePolicy } from '../support/route-policy.js';
 import { birdFiles, birdCommunity } from '../../src/bird/config-file.js';
 import { parseBirdReply } from '../../src/bird/control.js';
 import { parseCommunity, parseExtendedCommunities } from '../../src/core/attributes.js';
 import { parseIpAddress, parseIpPrefix } from '../../src/core/ip.js';
 import type { BirdSpeakerConfig } from '../../src/core/speaker-config.js';
 import { unsupportedBy } from '../../src/core/speaker-support.js';
-import type { RoutePolicy } from '../../src/core/route.js';
 import { DesiredRoutes } from '../../src/speakers/route-set.js';
 
 const config: BirdSpeakerConfig = {
@@ -22,25 +22,7 @@ const config: BirdSpeakerConfig = {
   reconfigure: null,
 };
 
-function policy(prefixes: string[], extra: Partial<RoutePolicy> = {}): RoutePolicy {
-  return {
-    prefixes: prefixes.map(parseIpPrefix),
-    nextHop: 'self',
-    metrics: { UP: 100, DOWN: 1000, DISABLED: 500 },
-    increase: 1,
-    localPreference: null,
-    communities: null,
-    disabledCommunities: null,
-    extendedCommunities: null,
-    largeCommunities: null,
-    asPath: null,
-    stateAsPaths: {},
-    pathId: null,
-    neighbors: [],
-    withdrawOnDown: false,
-    ...extra,
-  };
-}
+const policy = routePolicy;
 
 describe('birdFiles', () => {
   it('writes a static protocol per family whose routes carry every attribute of the state', () => {

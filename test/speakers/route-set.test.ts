@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseIpAddress, parseIpPrefix } from '../../src/core/ip.js';
+import { routePolicy } from '../support/route-policy.js';
+import { parseIpAddress } from '../../src/core/ip.js';
 import { silentLogger } from '../../src/core/logger.js';
 import type { RoutePolicy } from '../../src/core/route.js';
 import {
@@ -10,25 +11,8 @@ import {
 } from '../../src/speakers/route-set.js';
 import { waitFor } from '../e2e/harness/wait.js';
 
-function policy(prefixes: string[], extra: Partial<RoutePolicy> = {}): RoutePolicy {
-  return {
-    prefixes: prefixes.map(parseIpPrefix),
-    nextHop: parseIpAddress('192.0.2.10'),
-    metrics: { UP: 100, DOWN: 1000, DISABLED: 500 },
-    increase: 1,
-    localPreference: null,
-    communities: null,
-    disabledCommunities: null,
-    extendedCommunities: null,
-    largeCommunities: null,
-    asPath: null,
-    stateAsPaths: {},
-    pathId: null,
-    neighbors: [],
-    withdrawOnDown: false,
-    ...extra,
-  };
-}
+const policy = (prefixes: string[], extra: Partial<RoutePolicy> = {}): RoutePolicy =>
+  routePolicy(prefixes, { nextHop: parseIpAddress('192.0.2.10'), ...extra });
 
 const summary = (routes: readonly DesiredRoute[]) =>
   routes.map((r) => `${r.owner} ${r.command.prefix.text} ${r.target} ${r.command.med}`);
