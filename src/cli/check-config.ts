@@ -3,6 +3,11 @@ import { announcementsFor } from '../core/announcer.js';
 import { encodeExabgpText, type ApiForm } from '../core/encoder.js';
 import type { AnnouncedState } from '../core/health.js';
 import type { Service } from '../core/service.js';
+import {
+  EXABGP_SPEAKER,
+  type BirdSpeakerConfig,
+  type SpeakerConfig,
+} from '../core/speaker-config.js';
 import { ConfigError, formatIssue, type ConfigIssue } from '../config/errors.js';
 import { readFailureReason } from '../core/errors.js';
 import type { CliIo } from './io.js';
@@ -14,7 +19,7 @@ export const EXIT_VALID = 0;
 export const EXIT_INVALID = 2;
 
 export type LoadedServices =
-  { ok: true; services: Service[] } | { ok: false; issues: ConfigIssue[] };
+  { ok: true; services: Service[]; speaker?: SpeakerConfig } | { ok: false; issues: ConfigIssue[] };
 
 export const isYamlFile = (path: string): boolean => /\.ya?ml$/i.test(path);
 
@@ -34,7 +39,9 @@ export async function loadConfigFile(path: string, io: CliIo): Promise<LoadedSer
   if (isYamlFile(path)) {
     const { loadYamlConfig } = await import('../config/yaml.js');
     const result = loadYamlConfig(text, path);
-    return result.ok ? { ok: true, services: result.config.services } : result;
+    if (!result.ok) return result;
+    const { services, speaker } = result.config;
+    return { ok: true, services, ...(speaker ? { speaker } : {}) };
   }
   const { loadLineConfigFile } = await import('../config/line-config.js');
   const result = loadLineConfigFile(path, () => text);
@@ -74,6 +81,23 @@ function describeService(service: Service): string[] {
   return out;
 }
 
+/** What BIRD would be given, for every service in each state at once. */
+async function birdPreview(speaker: BirdSpeakerConfig, services: readonly Service[]) {
+  const { birdFiles } = await import('../bird/config-file.js');
+  const { DesiredRoutes } = await import('../speakers/route-set.js');
+  const how =
+    speaker.reconfigure === null ? `configure on ${speaker.socket}` : `'${speaker.reconfigure}'`;
+  const out = [`# speaker bird (${speaker.layout}): each change rewrites the file(s), then ${how}`];
+  for (const state of STATES) {
+    const desired = new DesiredRoutes();
+    for (const service of services) desired.set(service, state);
+    for (const file of birdFiles(speaker, desired.list())) {
+      out.push(`# ${state}: ${file.path}`, file.text.trimEnd());
+    }
+  }
+  return out;
+}
+
 export async function checkConfigCommand(args: string[], io: CliIo): Promise<number> {
   const parsed = parseArgs(args);
   if (!parsed) {
@@ -93,6 +117,8 @@ export async function checkConfigCommand(args: string[], io: CliIo): Promise<num
   const { finalPrefixes } = await import('./run-healthcheck.js');
   const lines: string[] = [];
   const issues: ConfigIssue[] = [];
+  const speaker = loaded.speaker ?? EXABGP_SPEAKER;
+  const ready: Service[] = [];
   for (const service of loaded.services) {
     lines.push(...describeService(service));
     if (service.routes.prefixes.length === 0) {
@@ -113,6 +139,8 @@ export async function checkConfigCommand(args: string[], io: CliIo): Promise<num
       continue;
     }
     const policy = { ...service.routes, prefixes };
+    ready.push({ ...service, routes: policy });
+    if (speaker.type !== 'exabgp') continue;
     for (const state of STATES) {
       lines.push(`# ${state}`);
       for (const command of announcementsFor(policy, state))
@@ -124,6 +152,7 @@ export async function checkConfigCommand(args: string[], io: CliIo): Promise<num
       io.stderr(`${formatIssue({ ...issue, file: issue.file ?? parsed.file })}\n`);
     return EXIT_INVALID;
   }
+  if (speaker.type === 'bird') lines.push(...(await birdPreview(speaker, ready)));
   const count = loaded.services.length;
   lines.unshift(`# ${parsed.file}: valid, ${count} service${count > 1 ? 's' : ''}`);
   io.stdout(`${lines.join('\n')}\n`);

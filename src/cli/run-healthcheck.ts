@@ -9,6 +9,9 @@ import { MAX_DEAGGREGATED } from '../config/defaults.js';
 import { ConfigError, formatIssue, type ConfigIssue } from '../config/errors.js';
 import { parseHealthcheckArgs, type HealthcheckOptions } from '../config/healthcheck-args.js';
 import { ExabgpApi } from '../exabgp/api.js';
+import { ExabgpSpeaker } from '../exabgp/speaker.js';
+import type { Speaker } from '../speakers/speaker.js';
+import { EXABGP_SPEAKER, type SpeakerConfig } from '../core/speaker-config.js';
 import { createAddressManager, NoIpFoundError, TooManyAddressesError } from '../host/addresses.js';
 import { runHooks } from '../host/hooks.js';
 import { dropPrivileges, resolveIds, UnknownUserError } from '../host/privileges.js';
@@ -116,6 +119,7 @@ interface LoadedConfig {
   readonly logFormat: LogFormat;
   /** Seconds between two summaries of a check failing the same way. */
   readonly logSummaryInterval: number;
+  readonly speaker: SpeakerConfig;
 }
 
 /** Reads the command line and the file it names; throws ConfigError. */
@@ -132,6 +136,7 @@ async function loadConfig(
       maxConcurrentChecks: DEFAULT_MAX_CONCURRENT_CHECKS,
       logFormat: options.logging.format ?? 'text',
       logSummaryInterval: options.logging.summaryInterval ?? DEFAULT_FAILURE_SUMMARY_SECONDS,
+      speaker: EXABGP_SPEAKER,
     };
   }
   if (options.serviceOptionsGiven.length > 0) {
@@ -154,6 +159,7 @@ async function loadConfig(
       options.logging.summaryInterval ??
       file.log?.summaryInterval ??
       DEFAULT_FAILURE_SUMMARY_SECONDS,
+    speaker: file.speaker ?? EXABGP_SPEAKER,
   };
 }
 
@@ -278,18 +284,34 @@ export async function runHealthcheck(argv: readonly string[]): Promise<number> {
     metrics?.setMaintenance(name, true);
   }
 
-  const channel = stdinIsChannel();
-  const api = new ExabgpApi({
-    output: process.stdout,
-    input: channel ? process.stdin : null,
-    acks: !options.noAck && !process.stdout.isTTY && channel,
-    ackTimeoutMs: options.ackTimeout * 1000,
-    log,
-    onAck: metrics ? (answer) => metrics.ackObserved(answer) : undefined,
-  });
+  // ExaBGP reads our stdout; another speaker is reached its own way, and stdout carries nothing.
+  let api: ExabgpApi | null = null;
+  let speaker: Speaker;
+  if (config.speaker.type === 'exabgp') {
+    const channel = stdinIsChannel();
+    api = new ExabgpApi({
+      output: process.stdout,
+      input: channel ? process.stdin : null,
+      acks: !options.noAck && !process.stdout.isTTY && channel,
+      ackTimeoutMs: options.ackTimeout * 1000,
+      log,
+      onAck: metrics ? (answer) => metrics.ackObserved(answer) : undefined,
+    });
+    speaker = new ExabgpSpeaker(api);
+  } else {
+    const { createBirdSpeaker } = await import('../bird/speaker.js');
+    const bird = createBirdSpeaker(
+      config.speaker,
+      log,
+      metrics ? (ok) => metrics.applyObserved(ok) : undefined,
+    );
+    // What a previous run left in the file is replaced at once: no route before its checks.
+    void bird.sync();
+    speaker = bird;
+  }
   const limiter = createLimiter(config.maxConcurrentChecks);
   const created: Runtime = new Runtime(ready, {
-    api,
+    speaker,
     apiForm: options.apiForm,
     clock: realClock,
     log,
@@ -371,9 +393,9 @@ export async function runHealthcheck(argv: readonly string[]): Promise<number> {
     return EXIT_FAILURE;
   }
 
-  void api.gone.then(() => {
+  void api?.gone.then(() => {
     log.info(
-      api.outputError === null ? 'ExaBGP closed our input: exiting' : 'ExaBGP is gone: exiting',
+      api?.outputError === null ? 'ExaBGP closed our input: exiting' : 'ExaBGP is gone: exiting',
     );
     void created.stop('gone');
   });
@@ -392,8 +414,9 @@ export async function runHealthcheck(argv: readonly string[]): Promise<number> {
   await finished;
   clearInterval(orphanWatch);
   for (const close of closers) await close();
-  if (api.writable) await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
-  const broken = api.outputError;
+  if (api?.writable)
+    await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
+  const broken = api?.outputError ?? null;
   if (broken !== null) log.error(`exiting with status 1: could not write to ExaBGP (${broken})`);
   log.close();
   return broken === null ? EXIT_OK : EXIT_FAILURE;

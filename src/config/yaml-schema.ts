@@ -15,6 +15,7 @@ import { SERVICE_NAME, SERVICE_NAME_RULE } from '../core/printable.js';
 import { parseSocketPath } from '../core/socket-path.js';
 import type { NextHop } from '../core/route.js';
 import type { CheckPolicy } from '../core/service.js';
+import { EXABGP_SPEAKER, type SpeakerConfig } from '../core/speaker-config.js';
 
 const MAX_UINT32 = 0xffffffff;
 const MAX_SECONDS = 86400 * 365;
@@ -352,6 +353,65 @@ const socketPath = oneLine('a socket path').transform(
   }),
 );
 
+const birdName = (what: string) =>
+  z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, {
+    error: `expected ${what}: a letter or _, then letters, digits or _`,
+  });
+
+export const speakerSchema = z
+  .discriminatedUnion(
+    'type',
+    [
+      z
+        .strictObject({ type: z.literal('exabgp') })
+        .meta({ description: 'ExaBGP runs the process and reads its text API (the default).' }),
+      z
+        .strictObject({
+          type: z.literal('bird'),
+          file: oneLine('a file name').meta({
+            description: 'The file bird.conf includes; rewritten atomically on every change.',
+          }),
+          layout: z.enum(['static', 'prefix-set']).default('static').meta({
+            description:
+              'static: a static protocol per family with the attributes of each state; prefix-set: the sets anycast-healthchecker writes.',
+          }),
+          protocol: birdName('a protocol name').default('bgp_healthcheck').meta({
+            description: 'static: the protocols are named PROTOCOL4 and PROTOCOL6.',
+          }),
+          variable: birdName('a variable name').default('ACAST_PS_ADVERTISE'),
+          variable6: birdName('a variable name').default('ACAST6_PS_ADVERTISE'),
+          file6: oneLine('a file name')
+            .optional()
+            .meta({ description: 'prefix-set: the IPv6 set goes into this file.' }),
+          'dummy-prefix': prefix.prefault('10.189.200.255/32'),
+          'dummy-prefix6': prefix.prefault('2001:db8::1/128'),
+          socket: oneLine('a socket path').default('/run/bird/bird.ctl'),
+          reconfigure: oneLine('a command').optional().meta({
+            description: "A command run instead of the socket's configure, e.g. 'birdc configure'.",
+          }),
+        })
+        .meta({ description: 'BIRD 2: a file it includes, then a reconfigure.' }),
+    ],
+    { error: 'expected a speaker with type: exabgp or bird' },
+  )
+  .transform((value): SpeakerConfig =>
+    value.type === 'exabgp'
+      ? EXABGP_SPEAKER
+      : {
+          type: 'bird',
+          file: value.file,
+          layout: value.layout,
+          protocol: value.protocol,
+          variable: value.variable,
+          variable6: value.variable6,
+          file6: value.file6 ?? null,
+          dummyPrefix: value['dummy-prefix'],
+          dummyPrefix6: value['dummy-prefix6'],
+          socket: value.socket,
+          reconfigure: value.reconfigure ?? null,
+        },
+  );
+
 /** The top-level keys other than `services`, shared by the loader and the full schema. */
 export const topLevelFields = {
   defaults: z
@@ -379,6 +439,9 @@ export const topLevelFields = {
     })
     .optional()
     .meta({ description: 'How log lines are written; --log-format overrides format.' }),
+  speaker: speakerSchema
+    .optional()
+    .meta({ description: 'The BGP speaker that carries the routes; ExaBGP when not given.' }),
 };
 
 export const configSchema = z

@@ -6,6 +6,8 @@ import type { ListenAddress } from '../core/listen-address.js';
 import { medsOutOfRange } from '../core/route.js';
 import type { CheckSpec, Service, Timing } from '../core/service.js';
 import type { LogFormat } from '../core/logger.js';
+import type { SpeakerConfig } from '../core/speaker-config.js';
+import { unsupportedBy } from '../core/speaker-support.js';
 import { InvalidValueError } from '../core/errors.js';
 import { DEFAULT_INCREASE, DEFAULT_METRICS, DEFAULT_TIMING, MAX_DEAGGREGATED } from './defaults.js';
 import type { ConfigIssue } from './errors.js';
@@ -28,6 +30,8 @@ export interface YamlConfig {
   readonly control?: { readonly socket: string };
   readonly maxConcurrentChecks?: number;
   readonly log?: { readonly format?: LogFormat; readonly summaryInterval?: number };
+  /** The speaker that carries the routes; ExaBGP when not given. */
+  readonly speaker?: SpeakerConfig;
 }
 
 export type LoadResult = { ok: true; config: YamlConfig } | { ok: false; issues: ConfigIssue[] };
@@ -95,12 +99,19 @@ export function loadYamlConfig(text: string, fileName: string): LoadResult {
     issues.push(...serviceProblems(index, input, service, locator));
   }
   issues.push(...prefixConflicts(parsed, locator));
+  const chosen = top.success ? top.data.speaker : undefined;
+  for (const { index, service } of chosen ? parsed : [])
+    for (const reason of unsupportedBy(chosen!, service.routes))
+      issues.push(
+        locator.issue(['services', index, 'routes'], `not with speaker ${chosen!.type}: ${reason}`),
+      );
 
   if (issues.length > 0 || !top.success) {
     return { ok: false, issues: issues.sort((a, b) => (a.line ?? 0) - (b.line ?? 0)) };
   }
   const { metrics, control, log } = top.data;
   const maxConcurrentChecks = top.data['max-concurrent-checks'];
+  const { speaker } = top.data;
   return {
     ok: true,
     config: {
@@ -118,6 +129,7 @@ export function loadYamlConfig(text: string, fileName: string): LoadResult {
             },
           }
         : {}),
+      ...(speaker ? { speaker } : {}),
     },
   };
 }

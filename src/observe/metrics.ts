@@ -104,6 +104,7 @@ export class Metrics implements RuntimeObserver {
   private readonly checkUp: Gauge<'service' | 'check'>;
   private readonly checkLatency: Gauge<'service' | 'check'>;
   private readonly acksTotal: Counter<'answer'>;
+  private readonly speakerApplies: Counter;
   private readonly ackTimeouts: Counter;
   private readonly checkFailures: Counter<'service' | 'check' | 'reason'>;
   private readonly routeAnnounced: Gauge<'service' | 'prefix' | 'neighbor'>;
@@ -230,6 +231,13 @@ export class Metrics implements RuntimeObserver {
       registers,
     });
     buildInfo.set({ version: options.version ?? 'unknown', nodejs: process.versions.node }, 1);
+    this.speakerApplies = new Counter({
+      name: 'bgp_healthcheck_speaker_applies_total',
+      help: 'Route sets applied to a file- or API-driven speaker (BIRD), by result (ok or failed).',
+      labelNames: ['result'],
+      registers,
+    });
+    for (const result of ['ok', 'failed']) this.speakerApplies.inc({ result }, 0);
     for (const answer of ACK_ANSWERS) this.acksTotal.inc({ answer }, 0);
     this.ackTimeouts.inc(0);
     this.configLoaded(true);
@@ -384,6 +392,11 @@ export class Metrics implements RuntimeObserver {
   ackObserved(answer: AckAnswer): void {
     this.acksTotal.inc({ answer });
     if (answer === 'timeout') this.ackTimeouts.inc();
+  }
+
+  /** To be passed as a set speaker's `onApply`. */
+  applyObserved(ok: boolean): void {
+    this.speakerApplies.inc({ result: ok ? 'ok' : 'failed' });
   }
 
   private setState(service: string, current: ServiceState): void {

@@ -4,8 +4,8 @@ import { encodeExabgpText, type ApiForm } from '../core/encoder.js';
 import type { Logger } from '../core/logger.js';
 import { preference, type ServiceState } from '../core/route-target.js';
 import type { Service } from '../core/service.js';
-import type { ExabgpApi } from '../exabgp/api.js';
 import type { AddressManager } from '../host/addresses.js';
+import type { RouteOwner, RouteWrite, Speaker } from '../speakers/speaker.js';
 import type { Clock } from './clock.js';
 import type { ControlResult, ControlTarget, Maintenance, ProcessStatus } from './control.js';
 import type { CheckReport, RuntimeObserver } from './observer.js';
@@ -28,7 +28,8 @@ export type ReloadOutcome =
   | { readonly ok: false; readonly errors: readonly string[] };
 
 export interface RuntimeDeps {
-  readonly api: ExabgpApi;
+  /** Where routes go: ExaBGP's text API, or another speaker's adapter. */
+  readonly speaker: Speaker;
   readonly apiForm: ApiForm;
   readonly clock: Clock;
   readonly log: Logger;
@@ -182,14 +183,14 @@ export class Runtime implements ControlTarget {
 
   /** Sends `lines` and tells the observer; one promise, as this runs for every service every cycle. */
   private write(
-    service: Service,
+    owner: RouteOwner,
     target: AnnounceTarget,
     lines: readonly string[],
     signal?: AbortSignal,
     ackTimeoutMs?: number,
   ): Promise<void> {
-    return this.deps.api.send(lines, signal, ackTimeoutMs).then(() => {
-      this.deps.observer?.announced?.(service.name, target, lines);
+    return this.deps.speaker.write(owner, target, lines, signal, ackTimeoutMs).then(() => {
+      this.deps.observer?.announced?.(owner.name, target, lines);
     });
   }
 
@@ -211,7 +212,9 @@ export class Runtime implements ControlTarget {
     const { service } = entry.runner;
     if (this.stopping || signal.aborted) return Promise.resolve();
     if (service.addresses.dynamic) return this.announceDynamic(entry, target, signal);
-    this.deps.log.debug(`${service.name}: send announces for ${target} state to ExaBGP`);
+    this.deps.log.debug(
+      `${service.name}: send announces for ${target} state to ${this.deps.speaker.name}`,
+    );
     return this.writeTarget(entry, target, signal);
   }
 
@@ -230,7 +233,9 @@ export class Runtime implements ControlTarget {
       // A hold that began while the addresses were set up has written its own lines since.
       if (entry.runner.target !== 'UP' || this.stopping) return;
     }
-    this.deps.log.debug(`${service.name}: send announces for ${target} state to ExaBGP`);
+    this.deps.log.debug(
+      `${service.name}: send announces for ${target} state to ${this.deps.speaker.name}`,
+    );
     await this.writeTarget(entry, target, signal);
     if (target !== 'UP' && !signal.aborted) {
       this.deps.log.info(`${service.name}: service down, deleting addresses`);
@@ -306,20 +311,21 @@ export class Runtime implements ControlTarget {
     const entries = [...this.entries.values()];
     await Promise.all(entries.map((e) => e.loop ?? Promise.resolve()));
     const ackDeadline = deps.shutdownAckTimeoutMs ?? 2000;
-    if (reason === 'signal' && !deps.api.isShuttingDown) await this.drainAll(entries, ackDeadline);
-    const leaving = reason === 'gone' || deps.api.isShuttingDown;
-    if (deps.api.writable) {
+    const { speaker } = deps;
+    if (reason === 'signal' && !speaker.isShuttingDown) await this.drainAll(entries, ackDeadline);
+    const leaving = reason === 'gone' || speaker.isShuttingDown;
+    if (speaker.writable) {
       deps.log.info(
         leaving
-          ? 'exiting: ExaBGP is going away, withdrawing every route without a drain'
+          ? `exiting: ${speaker.name} is going away, withdrawing every route without a drain`
           : 'exiting: withdrawing every route',
       );
-      const lines = entries.flatMap((entry) => {
+      const writes = entries.map((entry): RouteWrite => {
         entry.written = 'EXIT';
-        return this.linesOf(entry, 'EXIT');
+        return { owner: entry.runner.service, target: 'EXIT', lines: this.linesOf(entry, 'EXIT') };
       });
-      await deps.api.sendAll(
-        lines,
+      await speaker.writeAll(
+        writes,
         leaving ? Math.min(ackDeadline, LEAVING_WRITE_MS) : ackDeadline,
       );
       for (const entry of entries)
@@ -343,7 +349,7 @@ export class Runtime implements ControlTarget {
   private async drainAll(entries: readonly Entry[], ackDeadline: number): Promise<void> {
     const { deps } = this;
     let longest = 0;
-    const lines: string[] = [];
+    const writes: RouteWrite[] = [];
     for (const entry of entries) {
       const { runner } = entry;
       const seconds = this.drainSeconds(runner.service);
@@ -360,12 +366,14 @@ export class Runtime implements ControlTarget {
       entry.written = target;
       const own = this.linesOf(entry, target);
       deps.observer?.announced?.(runner.service.name, target, own);
-      lines.push(...own);
+      writes.push({ owner: runner.service, target, lines: own });
     }
     if (longest === 0) return;
-    const acked = await deps.api.sendAll(lines, ackDeadline);
-    if (acked === 0 && !deps.api.isShuttingDown) {
-      deps.log.warn('ExaBGP acknowledged none of the drain: withdrawing without waiting');
+    const acked = await deps.speaker.writeAll(writes, ackDeadline);
+    if (acked === 0 && !deps.speaker.isShuttingDown) {
+      deps.log.warn(
+        `${deps.speaker.name} acknowledged none of the drain: withdrawing without waiting`,
+      );
       return;
     }
     await this.waitDrain(longest * 1000);
@@ -377,7 +385,7 @@ export class Runtime implements ControlTarget {
     const onCut = () => done.abort();
     this.drainCut.signal.addEventListener('abort', onCut, { once: true });
     cut?.addEventListener('abort', onCut, { once: true });
-    void this.deps.api.leaving.then(onCut);
+    void this.deps.speaker.leaving.then(onCut);
     await this.deps.clock.sleep(ms, done.signal);
     this.drainCut.signal.removeEventListener('abort', onCut);
     cut?.removeEventListener('abort', onCut);

@@ -132,3 +132,35 @@ describe('check-config', () => {
     expect(usage.stderr()).toContain('usage: bgp-healthcheck check-config');
   });
 });
+
+describe('check-config with BIRD as the speaker', () => {
+  const yaml = (routes: string) =>
+    [
+      'speaker: { type: bird, file: /etc/bird/hc.conf, reconfigure: birdc configure }',
+      'services:',
+      '  - name: web',
+      '    routes:',
+      '      prefixes: [198.51.100.10/32]',
+      routes,
+      '',
+    ].join('\n');
+
+  it('shows the file BIRD would be given in each state and how it is told', async () => {
+    const t = fakeIo({ 'bird.yaml': yaml('      up-metric: 20') });
+    expect(await checkConfigCommand(['bird.yaml'], t.io)).toBe(0);
+    const out = t.stdout();
+    expect(out).toContain(
+      "# speaker bird (static): each change rewrites the file(s), then 'birdc configure'\n# UP: /etc/bird/hc.conf\n",
+    );
+    expect(out).toContain('  route 198.51.100.10/32 blackhole {\n    bgp_med = 20;\n  };\n');
+    expect(out).toContain('# DISABLED: /etc/bird/hc.conf\n');
+    expect(out).not.toMatch(/announce route/);
+  });
+
+  it('refuses what BIRD cannot carry, naming the line', async () => {
+    const t = fakeIo({ 'bird.yaml': yaml('      path-id: 7') });
+    expect(await checkConfigCommand(['bird.yaml'], t.io)).toBe(2);
+    expect(t.stdout()).toBe('');
+    expect(t.stderr()).toMatch(/bird\.yaml:5.*not with speaker bird: path-id/);
+  });
+});

@@ -127,7 +127,13 @@ describe('bgp-healthcheck --metrics-listen', () => {
     expect(upMetrics).toMatch(/bgp_healthcheck_exabgp_acks_total\{answer="done"\} [1-9]/);
 
     rmSync(flag);
-    const down = await pollFor(status, (s) => stateOf(s) === 'DOWN');
+    // DOWN is entered before its lines are written and acknowledged: wait for both.
+    const down = await pollFor(
+      status,
+      (s) =>
+        stateOf(s) === 'DOWN' &&
+        s?.services.find((x) => x.name === 'web')?.announced?.target === 'DOWN',
+    );
     const web = down?.services.find((x) => x.name === 'web');
     expect(web?.state).toBe('DOWN');
     expect(web?.lastCheck?.ok).toBe(false);

@@ -7,6 +7,7 @@ import { parseIpPrefix } from '../../src/core/ip.js';
 import { silentLogger } from '../../src/core/logger.js';
 import type { Service } from '../../src/core/service.js';
 import { ExabgpApi } from '../../src/exabgp/api.js';
+import { ExabgpSpeaker } from '../../src/exabgp/speaker.js';
 import type { AddressManager } from '../../src/host/addresses.js';
 import type { Maintenance } from '../../src/runtime/control.js';
 import type { CheckReport } from '../../src/runtime/observer.js';
@@ -165,7 +166,7 @@ function world(setup: Setup) {
   let verdict: 'UP' | 'DOWN' | null = null;
   const book = new Map<string, Maintenance>();
   const runtime = new Runtime([{ service: current, addresses: noAddresses }], {
-    api,
+    speaker: new ExabgpSpeaker(api),
     apiForm: 4,
     clock,
     log: silentLogger,

@@ -103,14 +103,58 @@ export async function startBird(
   dir: string,
   options: BirdOptions,
 ): Promise<Bird> {
-  const config = join(dir, 'bird.conf');
+  return startBirdWithConfig(supervisor, dir, birdConfig(options));
+}
+
+export interface BirdSpeakerOptions {
+  readonly routerId: string;
+  /** The address BIRD speaks from, and its AS (iBGP with the peer). */
+  readonly localAddress: string;
+  /** BIRD's own listening port: 179 may be taken by another BIRD on the machine. */
+  readonly localPort: number;
+  readonly as: number;
+  readonly peerAddress: string;
+  readonly peerPort: number;
+  /** The file bgp-healthcheck writes, included by bird.conf. */
+  readonly include: string;
+  /** What the session exports: a filter body. */
+  readonly exportFilter: { readonly ipv4: string; readonly ipv6: string };
+  /** Further lines of the operator's own configuration. */
+  readonly extra?: readonly string[];
+}
+
+/** BIRD 2 as the speaker bgp-healthcheck drives: its file included, one session to a peer. */
+export function birdSpeakerConfig(options: BirdSpeakerOptions): string {
+  return [
+    `router id ${options.routerId};`,
+    'protocol device {}',
+    `include "${options.include}";`,
+    ...(options.extra ?? []),
+    'protocol bgp peer {',
+    `  local ${options.localAddress} port ${options.localPort} as ${options.as};`,
+    `  neighbor ${options.peerAddress} port ${options.peerPort} as ${options.as};`,
+    '  connect retry time 1;',
+    `  ipv4 { import none; export ${options.exportFilter.ipv4}; };`,
+    `  ipv6 { import none; export ${options.exportFilter.ipv6}; };`,
+    '}',
+    '',
+  ].join('\n');
+}
+
+/** Starts BIRD in the foreground with `config` as its bird.conf, once it answers on its socket. */
+export async function startBirdWithConfig(
+  supervisor: Supervisor,
+  dir: string,
+  config: string,
+): Promise<Bird> {
+  const file = join(dir, 'bird.conf');
   const socket = join(dir, 'bird.ctl');
-  await writeFile(config, birdConfig(options), { mode: 0o644 });
+  await writeFile(file, config, { mode: 0o644 });
   // -f keeps it in the foreground, so the supervisor owns the real daemon.
   const daemon = supervisor.start(
     'bird',
     'bird',
-    ['-f', '-c', config, '-s', socket, '-P', join(dir, 'bird.pid')],
+    ['-f', '-c', file, '-s', socket, '-P', join(dir, 'bird.pid')],
     {
       logFile: join(dir, 'bird.log'),
     },

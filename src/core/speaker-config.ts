@@ -1,0 +1,36 @@
+// Which BGP speaker carries the routes, and how to reach it: what the config layer yields.
+import type { IpPrefix } from './ip.js';
+
+/** ExaBGP runs us and reads its text API on our stdout: the drop-in default. */
+export interface ExabgpSpeakerConfig {
+  readonly type: 'exabgp';
+}
+
+/**
+ * BIRD 2 reads a file we write and is told to reconfigure. `static`: a static protocol per family
+ * whose routes carry the attributes of their state. `prefix-set`: the prefix sets
+ * anycast-healthchecker writes (only the prefixes of UP services), for existing filters.
+ */
+export interface BirdSpeakerConfig {
+  readonly type: 'bird';
+  readonly file: string;
+  readonly layout: 'static' | 'prefix-set';
+  /** static: the protocols are named PROTOCOL4 and PROTOCOL6. */
+  readonly protocol: string;
+  /** prefix-set: the names of the IPv4 and IPv6 sets. */
+  readonly variable: string;
+  readonly variable6: string;
+  /** prefix-set: the IPv6 set goes into this file instead of `file`. */
+  readonly file6: string | null;
+  /** prefix-set: BIRD refuses an empty set, so each set always holds this prefix. */
+  readonly dummyPrefix: IpPrefix;
+  readonly dummyPrefix6: IpPrefix;
+  /** BIRD's control socket, told `configure` after each change. */
+  readonly socket: string;
+  /** A command run instead of talking to the socket (`birdc configure`, with sudo if need be). */
+  readonly reconfigure: string | null;
+}
+
+export type SpeakerConfig = ExabgpSpeakerConfig | BirdSpeakerConfig;
+
+export const EXABGP_SPEAKER: ExabgpSpeakerConfig = { type: 'exabgp' };
