@@ -68,7 +68,7 @@ describe('the healthcheck process', () => {
     }, 'the pid file');
     expect(alive(pid)).toBe(true);
     parent.kill('SIGKILL');
-    await waitFor(() => (alive(pid) ? undefined : true), 'the orphaned process to exit', 10_000);
+    await waitFor(() => (alive(pid) ? undefined : true), 'the orphaned process to exit', 20_000);
   });
 
   it('kills a check that ignores SIGTERM and leaves a child holding the pipe, at the timeout', async () => {
