@@ -1,7 +1,6 @@
 // What a service's routes say under each health state and hold, and how routers rank them.
 import { describe, expect, it } from 'vitest';
 import { parseAsn } from '../../src/core/attributes.js';
-import { parseIpPrefix } from '../../src/core/ip.js';
 import type { RoutePolicy } from '../../src/core/route.js';
 import {
   holdOf,
@@ -12,24 +11,10 @@ import {
   shownState,
 } from '../../src/core/route-target.js';
 import type { HealthState } from '../../src/core/health.js';
+import { routePolicy } from '../support/route-policy.js';
 
-const policy = (over: Partial<RoutePolicy> = {}): RoutePolicy => ({
-  prefixes: [parseIpPrefix('198.51.100.10'), parseIpPrefix('198.51.100.11')],
-  nextHop: 'self',
-  metrics: { UP: 100, DOWN: 1000, DISABLED: 500 },
-  increase: 1,
-  localPreference: null,
-  communities: null,
-  disabledCommunities: null,
-  extendedCommunities: null,
-  largeCommunities: null,
-  asPath: null,
-  stateAsPaths: {},
-  pathId: null,
-  neighbors: [],
-  withdrawOnDown: false,
-  ...over,
-});
+const policy = (over: Partial<RoutePolicy> = {}): RoutePolicy =>
+  routePolicy(['198.51.100.10', '198.51.100.11'], over);
 
 describe('routeTarget', () => {
   it('follows the health state without a hold, and says nothing in INIT, RISING and FALLING', () => {

@@ -3,7 +3,6 @@ import { PassThrough } from 'node:stream';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { nextHealth, INITIAL_HEALTH, type Health } from '../../src/core/health.js';
-import { parseIpPrefix } from '../../src/core/ip.js';
 import { silentLogger } from '../../src/core/logger.js';
 import type { Service } from '../../src/core/service.js';
 import { ExabgpApi } from '../../src/exabgp/api.js';
@@ -13,6 +12,7 @@ import type { Maintenance } from '../../src/runtime/control.js';
 import type { CheckReport } from '../../src/runtime/observer.js';
 import { Runtime } from '../../src/runtime/runtime.js';
 import { ManualClock, flush } from '../support/manual-clock.js';
+import { routePolicy } from '../support/route-policy.js';
 
 const PREFIXES = ['198.51.100.10/32', '198.51.100.11/32'];
 
@@ -108,22 +108,7 @@ function serviceOf(setup: Setup, metrics: Metrics): Service {
       deaggregate: false,
       startIp: 0,
     },
-    routes: {
-      prefixes: PREFIXES.map((p) => parseIpPrefix(p)),
-      nextHop: 'self',
-      metrics,
-      increase: 1,
-      localPreference: null,
-      communities: null,
-      disabledCommunities: null,
-      extendedCommunities: null,
-      largeCommunities: null,
-      asPath: null,
-      stateAsPaths: {},
-      pathId: null,
-      neighbors: [],
-      withdrawOnDown: setup.withdrawOnDown,
-    },
+    routes: routePolicy(PREFIXES, { metrics, withdrawOnDown: setup.withdrawOnDown }),
     drain: setup.drain,
   };
 }
