@@ -410,9 +410,12 @@ export async function runSoak(options: SoakOptions): Promise<SoakSummary> {
       const bound = convergenceBound(kind, sessionMs);
       const deadline = since + Math.max(bound * 3, bound + 15_000);
       let why: string | undefined = 'not checked yet';
+      // What still differed when the bound passed, to say why an event was late.
+      let atBound: string | undefined;
       while (Date.now() < deadline) {
         why = await notConverged().catch((error: Error) => `cannot read: ${error.message}`);
         if (why === undefined) break;
+        if (Date.now() - since > bound) atBound ??= why;
         await delay(200);
       }
       const took = Date.now() - since;
@@ -426,7 +429,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakSummary> {
       boundMs[kind] = Math.max(boundMs[kind] ?? 0, bound);
       if (took > bound) {
         late++;
-        options.log(`late: ${kind} converged in ${took} ms, bound ${bound} ms`);
+        options.log(`late: ${kind} converged in ${took} ms, bound ${bound} ms (${atBound ?? '?'})`);
       }
       // One more interval, so every service re-announces once, then the oracle on a fresh reading.
       await delay(TIMING.interval * 1000);
