@@ -20,7 +20,7 @@ export interface SoakRoutes {
 export interface ReportedService {
   readonly name: string;
   readonly state: string;
-  readonly lastCheck: { readonly ok: boolean } | null;
+  readonly lastCheck: { readonly ok: boolean; readonly reason?: string } | null;
   readonly announced: { readonly target: string } | null;
 }
 

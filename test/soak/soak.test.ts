@@ -34,6 +34,7 @@ if (process.env.BGP_HC_SOAK === '0') {
           process.stdout.write(`${formatSummary(summary)}\n`);
           expect(summary.mismatchDetails).toEqual([]);
           expect(summary.mismatches).toBe(0);
+          expect(summary.unconverged).toBe(0);
           expect(summary.leakedDetails).toEqual([]);
           expect(summary.leaked).toBe(0);
           // Every kind of event happened at least once.

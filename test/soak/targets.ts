@@ -1,18 +1,9 @@
-// The soak's check targets on loopback: one HTTP server for every http service, a TCP listener per
-// tcp service, and a shell script for the command services; each answers as its service's mode says.
-import { mkdir, rm, writeFile } from 'node:fs/promises';
-import {
-  createServer as createHttpServer,
-  type IncomingMessage,
-  type ServerResponse,
-} from 'node:http';
-import {
-  createServer as createTcpServer,
-  type AddressInfo,
-  type Server,
-  type Socket,
-} from 'node:net';
-import { join } from 'node:path';
+// The soak's check targets: steers ./target-server.js (its own process) and says what each
+// service's YAML check is.
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { createInterface, type Interface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 
 /**
  * What a target does: answer (ok), fail (down), never answer (stall: the HTTP server keeps the
@@ -28,57 +19,38 @@ export function passes(mode: Mode): boolean {
   return mode === 'ok' || mode === 'flood';
 }
 
-/** What the command check writes when it floods: enough to overflow any sane buffer many times. */
-const FLOOD_BYTES = 8 * 1024 * 1024;
+const SERVER = join(dirname(fileURLToPath(import.meta.url)), 'target-server.js');
 
 export class Targets {
   private readonly modes = new Map<string, Mode>();
-  private readonly tcp = new Map<string, { port: number; server: Server | null }>();
-  private readonly sockets = new Set<Socket>();
-  private readonly stalled = new Set<ServerResponse>();
-  private http: ReturnType<typeof createHttpServer> | null = null;
-  httpPort = 0;
-  readonly script: string;
-  private readonly stateDir: string;
+  private readonly tcpPorts = new Map<string, number>();
+  private child: ChildProcessWithoutNullStreams | null = null;
+  private lines: Interface | null = null;
+  private readonly answers: ((line: string) => void)[] = [];
+  private httpPort = 0;
+  private script = '';
 
-  constructor(readonly dir: string) {
-    this.script = join(dir, 'check.sh');
-    this.stateDir = join(dir, 'modes');
-  }
+  constructor(readonly dir: string) {}
 
   async start(): Promise<void> {
-    await mkdir(this.stateDir, { recursive: true, mode: 0o755 });
-    // Not `exec sleep`: the shell, whose argument names the soak's directory, stays as the parent,
-    // so a hung check that outlives its process group is found by the leak count.
-    await writeFile(
-      this.script,
-      [
-        '#!/bin/sh',
-        `m=$(cat '${this.stateDir}'/"$1" 2>/dev/null)`,
-        'case "$m" in',
-        '  hang) sleep 3600; exit 0 ;;',
-        `  flood) head -c ${FLOOD_BYTES} /dev/zero; exit 0 ;;`,
-        '  down) exit 1 ;;',
-        'esac',
-        'exit 0',
-        '',
-      ].join('\n'),
-      { mode: 0o755 },
-    );
-    const http = createHttpServer((request: IncomingMessage, response: ServerResponse) => {
-      const name = (request.url ?? '').replace(/^\/s\//, '');
-      const mode = this.modes.get(name) ?? 'down';
-      if (mode === 'stall') {
-        this.stalled.add(response);
-        response.once('close', () => this.stalled.delete(response));
-        return;
-      }
-      response.writeHead(passes(mode) ? 200 : 503).end(passes(mode) ? 'ok' : 'down');
+    const child = spawn(process.execPath, [SERVER, this.dir], { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child = child;
+    child.stderr.on('data', (chunk: Buffer) => process.stderr.write(chunk));
+    this.lines = createInterface({ input: child.stdout });
+    this.lines.on('line', (line) => this.answers.shift()?.(line));
+    const hello = JSON.parse(await this.next()) as { http: number; script: string };
+    this.httpPort = hello.http;
+    this.script = hello.script;
+  }
+
+  private next(): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('the target server did not answer')), 10_000);
+      this.answers.push((line) => {
+        clearTimeout(timer);
+        resolve(line);
+      });
     });
-    http.keepAliveTimeout = 1000;
-    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-    this.http = http;
-    this.httpPort = (http.address() as AddressInfo).port;
   }
 
   /** Registers a service's target (healthy) and returns what its YAML check says. */
@@ -87,8 +59,7 @@ export class Targets {
     if (kind === 'command') return `{ type: command, command: "/bin/sh ${this.script} ${name}" }`;
     if (kind === 'http')
       return `{ type: http, url: "http://127.0.0.1:${this.httpPort}/s/${name}" }`;
-    const port = this.tcp.get(name)?.port ?? 0;
-    return `{ type: tcp, host: 127.0.0.1, port: ${port} }`;
+    return `{ type: tcp, host: 127.0.0.1, port: ${this.tcpPorts.get(name) ?? 0} }`;
   }
 
   mode(name: string): Mode {
@@ -96,46 +67,23 @@ export class Targets {
   }
 
   async setMode(name: string, kind: CheckKind, mode: Mode): Promise<void> {
+    const answer = this.next();
+    this.child?.stdin.write(`${name} ${kind} ${mode}\n`);
+    const line = await answer;
+    const port = /^ok (\d+)$/.exec(line)?.[1];
+    if (port === undefined) throw new Error(`target server: ${line}`);
     this.modes.set(name, mode);
-    if (kind === 'command') {
-      await writeFile(join(this.stateDir, name), `${mode}\n`, { mode: 0o644 });
-    } else if (kind === 'tcp') {
-      await this.setListening(name, passes(mode));
-    }
-  }
-
-  /** A tcp target passes while something listens on its port; a down one refuses connections. */
-  private async setListening(name: string, listening: boolean): Promise<void> {
-    const entry = this.tcp.get(name) ?? { port: 0, server: null };
-    this.tcp.set(name, entry);
-    if (listening && entry.server === null) {
-      const server = createTcpServer((socket) => {
-        this.sockets.add(socket);
-        socket.once('close', () => this.sockets.delete(socket));
-        socket.on('error', () => undefined);
-        socket.end();
-      });
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen({ port: entry.port, host: '127.0.0.1' }, () => resolve());
-      });
-      entry.port = (server.address() as AddressInfo).port;
-      entry.server = server;
-    } else if (!listening && entry.server !== null) {
-      const server = entry.server;
-      entry.server = null;
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    }
+    if (kind === 'tcp' && !this.tcpPorts.has(name)) this.tcpPorts.set(name, Number(port));
   }
 
   async stop(): Promise<void> {
-    for (const response of this.stalled) response.destroy();
-    for (const socket of this.sockets) socket.destroy();
-    for (const entry of this.tcp.values()) entry.server?.close();
-    this.http?.closeAllConnections();
-    await new Promise<void>((resolve) =>
-      this.http ? this.http.close(() => resolve()) : resolve(),
-    );
-    await rm(this.stateDir, { recursive: true, force: true });
+    const child = this.child;
+    if (child === null || child.exitCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.stdin.end();
+    const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+    await exited;
+    clearTimeout(timer);
+    this.lines?.close();
   }
 }
