@@ -464,6 +464,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakSummary> {
 
     const stopAt = Date.now() + options.minutes * 60_000;
     let cycle: EventKind[] = [];
+    const faulty = new Map<EventKind, SoakService>();
     const exabgpSignals: NodeJS.Signals[] = ['SIGTERM', 'SIGKILL'];
     while (Date.now() < stopAt) {
       if (cycle.length === 0) {
@@ -498,9 +499,15 @@ export async function runSoak(options: SoakOptions): Promise<SoakSummary> {
         case 'flood':
         case 'stall': {
           const kindOf: CheckKind = kind === 'stall' ? 'http' : 'command';
+          // One target at a time is in each fault: the one before heals now (a fault of each kind
+          // over a long run would otherwise pile up, eight megabytes a second per flooding check).
+          const before = faulty.get(kind);
+          if (before !== undefined && targets.mode(before.name) === kind)
+            await targets.setMode(before.name, before.kind, 'ok');
           const s = pick(all.filter((x) => x.kind === kindOf && configured.has(x.name)));
+          faulty.set(kind, s);
           await targets.setMode(s.name, s.kind, kind);
-          note = s.name;
+          note = before === undefined ? s.name : `${s.name} (${before.name} heals)`;
           break;
         }
         case 'disable': {
