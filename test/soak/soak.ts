@@ -500,7 +500,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakSummary> {
         case 'stall': {
           const kindOf: CheckKind = kind === 'stall' ? 'http' : 'command';
           // One target at a time is in each fault: the one before heals now (a fault of each kind
-          // over a long run would otherwise pile up, eight megabytes a second per flooding check).
+          // over a long run would otherwise pile up, a megabyte a second per flooding check).
           const before = faulty.get(kind);
           if (before !== undefined && targets.mode(before.name) === kind)
             await targets.setMode(before.name, before.kind, 'ok');

@@ -20,8 +20,11 @@ if (!dir) {
 }
 const modesDir = join(dir, 'modes');
 const script = join(dir, 'check.sh');
-/** What the command check writes when it floods: enough to overflow any sane buffer many times. */
-const FLOOD_BYTES = 8 * 1024 * 1024;
+/**
+ * What the command check writes when it floods, every cycle: sixteen times the 64 KiB the checker
+ * keeps (test/integration covers 400 MB at once; here the flood goes on for minutes).
+ */
+const FLOOD_BYTES = 1024 * 1024;
 mkdirSync(modesDir, { recursive: true, mode: 0o755 });
 // Not `exec sleep`: the shell, whose argument names the soak's directory, stays as the parent, so
 // a hung check that outlives its process group is found by the leak count.
@@ -29,7 +32,8 @@ writeFileSync(
   script,
   [
     '#!/bin/sh',
-    `m=$(cat '${modesDir}'/"$1" 2>/dev/null)`,
+    // `read`, a builtin: one process per check, the shell.
+    `read m < '${modesDir}'/"$1" 2>/dev/null`,
     'case "$m" in',
     '  hang) sleep 3600; exit 0 ;;',
     `  flood) head -c ${FLOOD_BYTES} /dev/zero; exit 0 ;;`,
