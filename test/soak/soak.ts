@@ -68,6 +68,9 @@ const CYCLE: readonly EventKind[] = [
   'gobgp-restart',
 ];
 
+/** Every kind of event the schedule injects, sorted. */
+export const EVENT_KINDS: readonly EventKind[] = [...new Set(CYCLE)].sort();
+
 /**
  * The time after an event within which the peer must hold what the healthcheck decided, in ms:
  * interval + (fall−1)·fast-interval + 1 s for a change of health; a check that hangs or a target
@@ -466,8 +469,11 @@ export async function runSoak(options: SoakOptions): Promise<SoakSummary> {
     let cycle: EventKind[] = [];
     const faulty = new Map<EventKind, SoakService>();
     const exabgpSignals: NodeJS.Signals[] = ['SIGTERM', 'SIGKILL'];
-    while (Date.now() < stopAt) {
+    let cycles = 0;
+    // The first cycle always ends, so that every kind of event happens however slow the machine.
+    while (Date.now() < stopAt || (cycles === 1 && cycle.length > 0)) {
       if (cycle.length === 0) {
+        cycles++;
         cycle = [...CYCLE];
         for (let i = cycle.length - 1; i > 0; i--) {
           const j = Math.floor(random() * (i + 1));
