@@ -24,12 +24,20 @@ import { readRegularFile } from '../host/regular-file.js';
 import { makeServiceCheck } from '../runtime/checks.js';
 import { realClock } from '../runtime/clock.js';
 import { composeObservers, type RuntimeObserver } from '../runtime/observer.js';
+import { watchParent } from '../runtime/parent-watch.js';
 import { Runtime, type ReadyService, type ReloadOutcome } from '../runtime/runtime.js';
 import { helpText } from './help.js';
 import { loadServicesFile } from './services-file.js';
 import { VERSION } from './version.js';
 
 const ORPHAN_POLL_MS = 1000;
+
+/** A timer that does not keep the process alive by itself, as the orphan watch must not. */
+function unrefAfter(ms: number, wake: () => void): () => void {
+  const timer = setTimeout(wake, ms);
+  timer.unref();
+  return () => clearTimeout(timer);
+}
 /** Checks running at once across every service, so a thousand services do not open a thousand sockets together. */
 const DEFAULT_MAX_CONCURRENT_CHECKS = 64;
 
@@ -399,20 +407,19 @@ export async function runHealthcheck(argv: readonly string[]): Promise<number> {
     );
     void created.stop('gone');
   });
-  const parent = process.ppid;
-  const orphanWatch = setInterval(() => {
-    if (process.ppid !== parent) {
+  const stopOrphanWatch = watchParent(
+    () => {
       log.info('our parent process is gone: exiting');
       void created.stop('gone');
-    }
-  }, ORPHAN_POLL_MS);
-  orphanWatch.unref();
+    },
+    { clock: { after: unrefAfter }, everyMs: ORPHAN_POLL_MS },
+  );
 
   const finished = created.run();
   runtime = created;
   for (const name of early) onSignal(name);
   await finished;
-  clearInterval(orphanWatch);
+  stopOrphanWatch();
   for (const close of closers) await close();
   if (api?.writable)
     await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));

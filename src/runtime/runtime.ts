@@ -2,7 +2,7 @@
 import { announcementsFor, type AnnounceTarget } from '../core/announcer.js';
 import { encodeExabgpText, type ApiForm } from '../core/encoder.js';
 import type { Logger } from '../core/logger.js';
-import { preference, type ServiceState } from '../core/route-target.js';
+import { isPreferred, preference, type ServiceState } from '../core/route-target.js';
 import type { Service } from '../core/service.js';
 import type { AddressManager } from '../host/addresses.js';
 import type { RouteOwner, RouteWrite, Speaker } from '../speakers/speaker.js';
@@ -548,6 +548,18 @@ export class Runtime implements ControlTarget {
   }
 
   /**
+   * What a standing announcement (written before INIT, RISING or FALLING, which write nothing) says
+   * under a new configuration: the same, unless the checks do not prove the service UP and the new
+   * attributes make it better than DOWN's.
+   */
+  private standing(entry: Entry, before: AnnounceTarget | null): AnnounceTarget | null {
+    const { runner } = entry;
+    if (before === null || before === 'UP' || before === 'EXIT') return before;
+    if (runner.snapshot.verdict === 'UP') return before;
+    return isPreferred(runner.service.routes, before, 'DOWN') ? 'DOWN' : before;
+  }
+
+  /**
    * Withdraws prefixes no longer configured, and writes what the routes should say now with the new
    * configuration (a hold's target may change with the attributes), only the lines that changed.
    */
@@ -560,7 +572,7 @@ export class Runtime implements ControlTarget {
     };
     if (gone.routes.prefixes.length > 0) await this.write(old, 'EXIT', this.linesFor(gone, 'EXIT'));
     const before = entry.written;
-    const target = entry.runner.target ?? before;
+    const target = entry.runner.target ?? this.standing(entry, before);
     if (target === null) return;
     const written = new Set(before === null ? [] : this.linesFor(old, before));
     const lines = this.linesOf(entry, target).filter((line) => !written.has(line));

@@ -122,6 +122,33 @@ export function parseGobgpRib(json: string): RibPath[] {
   return paths;
 }
 
+/** `gobgp neighbor -j` gives the session state as the number of its API's enum. */
+const SESSION_STATES = [
+  'unknown',
+  'idle',
+  'connect',
+  'active',
+  'opensent',
+  'openconfirm',
+  'established',
+];
+
+/** Session states by neighbor address from `gobgp neighbor -j` ("established", "active", ...). */
+export function parseGobgpSessions(json: string): Record<string, string> {
+  const peers = JSON.parse(json) as {
+    state?: { neighbor_address?: string; session_state?: string | number };
+    conf?: { neighbor_address?: string };
+  }[];
+  const states: Record<string, string> = {};
+  for (const peer of peers ?? []) {
+    const address = peer.state?.neighbor_address ?? peer.conf?.neighbor_address ?? '?';
+    const state = peer.state?.session_state ?? 'unknown';
+    states[address] =
+      typeof state === 'number' ? (SESSION_STATES[state] ?? 'unknown') : state.toLowerCase();
+  }
+  return states;
+}
+
 export class Gobgp {
   constructor(
     readonly daemon: Daemon,
@@ -148,16 +175,7 @@ export class Gobgp {
 
   /** Session states by neighbor address ("established", "active", ...). */
   async sessions(): Promise<Record<string, string>> {
-    const peers = JSON.parse(await this.cli(['neighbor', '-j'])) as {
-      state?: { neighbor_address?: string; session_state?: string | number };
-      conf?: { neighbor_address?: string };
-    }[];
-    const states: Record<string, string> = {};
-    for (const peer of peers ?? []) {
-      const address = peer.state?.neighbor_address ?? peer.conf?.neighbor_address ?? '?';
-      states[address] = String(peer.state?.session_state ?? 'unknown').toLowerCase();
-    }
-    return states;
+    return parseGobgpSessions(await this.cli(['neighbor', '-j']));
   }
 }
 

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { birdConfig, parseBirdRoutes } from './bird.js';
 import { exabgpConfig } from './exabgp.js';
-import { gobgpConfig, parseGobgpRib } from './gobgp.js';
+import { gobgpConfig, parseGobgpRib, parseGobgpSessions } from './gobgp.js';
 import { healthcheckConfig } from './healthcheck.js';
 import { waitFor } from './wait.js';
 
@@ -63,6 +63,22 @@ describe('the e2e harness', () => {
     expect(parseGobgpRib(rib)[0]?.nextHop).toBe('2001:db8::1');
     expect(parseGobgpRib('{}\n')).toEqual([]);
     expect(parseGobgpRib('')).toEqual([]);
+  });
+
+  it('names the session states gobgp neighbor -j gives as numbers', () => {
+    const peers = JSON.stringify([
+      {
+        conf: { neighbor_address: '127.0.0.2' },
+        state: { neighbor_address: '127.0.0.2', session_state: 6 },
+      },
+      { conf: { neighbor_address: '127.0.0.3' }, state: { session_state: 3 } },
+      { state: { neighbor_address: '127.0.0.4', session_state: 'ESTABLISHED' } },
+    ]);
+    expect(parseGobgpSessions(peers)).toEqual({
+      '127.0.0.2': 'established',
+      '127.0.0.3': 'active',
+      '127.0.0.4': 'established',
+    });
   });
 
   it('reads the BGP attributes of birdc show route all', () => {
