@@ -6,13 +6,14 @@ import type { LogFormat, Logger } from '../core/logger.js';
 import { medsOutOfRange } from '../core/route.js';
 import type { Service } from '../core/service.js';
 import { MAX_DEAGGREGATED } from '../config/defaults.js';
+import { optionWarnings } from '../config/warnings.js';
 import { ConfigError, formatIssue, type ConfigIssue } from '../config/errors.js';
 import { parseHealthcheckArgs, type HealthcheckOptions } from '../config/healthcheck-args.js';
 import { ExabgpApi } from '../exabgp/api.js';
 import { createAddressManager, NoIpFoundError, TooManyAddressesError } from '../host/addresses.js';
 import { runHooks } from '../host/hooks.js';
 import { dropPrivileges, resolveIds, UnknownUserError } from '../host/privileges.js';
-import { createLogger, stderrIsJournal } from '../observe/log.js';
+import { createLogger, stderrIsJournal, type ProcessLogger } from '../observe/log.js';
 import { DEFAULT_FAILURE_SUMMARY_SECONDS, LogEvents } from '../observe/log-events.js';
 import { StatusStore, type StatusShape } from '../observe/status-store.js';
 import type { ServiceShape } from '../observe/metrics.js';
@@ -38,6 +39,12 @@ export const EXIT_USAGE = 2;
 function printIssues(issues: readonly ConfigIssue[]): void {
   for (const issue of issues)
     process.stderr.write(`bgp-healthcheck: error: ${formatIssue(issue)}\n`);
+}
+
+/** A failure to start, said once: logged, and on stderr too unless the log already goes there. */
+function startupError(log: ProcessLogger, message: string): void {
+  log.error(message);
+  if (!log.writesToStderr()) process.stderr.write(`bgp-healthcheck: ${message}\n`);
 }
 
 /** Whether stdin is ExaBGP's pipe (a FIFO or socket), rather than a terminal or /dev/null. */
@@ -116,6 +123,8 @@ interface LoadedConfig {
   readonly logFormat: LogFormat;
   /** Seconds between two summaries of a check failing the same way. */
   readonly logSummaryInterval: number;
+  /** The services file's warnings; null for the command line, whose are known once prefixes are. */
+  readonly warnings: readonly ConfigIssue[] | null;
 }
 
 /** Reads the command line and the file it names; throws ConfigError. */
@@ -132,6 +141,7 @@ async function loadConfig(
       maxConcurrentChecks: DEFAULT_MAX_CONCURRENT_CHECKS,
       logFormat: options.logging.format ?? 'text',
       logSummaryInterval: options.logging.summaryInterval ?? DEFAULT_FAILURE_SUMMARY_SECONDS,
+      warnings: null,
     };
   }
   if (options.serviceOptionsGiven.length > 0) {
@@ -154,6 +164,7 @@ async function loadConfig(
       options.logging.summaryInterval ??
       file.log?.summaryInterval ??
       DEFAULT_FAILURE_SUMMARY_SECONDS,
+    warnings: file.warnings,
   };
 }
 
@@ -235,8 +246,7 @@ export async function runHealthcheck(argv: readonly string[]): Promise<number> {
     dropPrivileges(ids);
   } catch (error) {
     if (error instanceof NoIpFoundError) {
-      log.error('No IP found');
-      process.stderr.write('bgp-healthcheck: No IP found\n');
+      startupError(log, 'No IP found');
       return EXIT_FAILURE;
     }
     if (error instanceof ConfigError) {
@@ -248,10 +258,13 @@ export async function runHealthcheck(argv: readonly string[]): Promise<number> {
       return EXIT_USAGE;
     }
     const message = error instanceof Error ? error.message : String(error);
-    log.error(`cannot start: ${message}`);
-    process.stderr.write(`bgp-healthcheck: cannot start: ${message}\n`);
+    startupError(log, `cannot start: ${message}`);
     return EXIT_FAILURE;
   }
+
+  // Discovered prefixes count too: the next-hop's family is compared with what is announced.
+  for (const warning of config.warnings ?? ready.flatMap((r) => optionWarnings(r.service)))
+    process.stderr.write(`bgp-healthcheck: warning: ${formatIssue(warning)}\n`);
 
   const shapes = ready.map((r) => serviceShape(r.service));
   const status = new StatusStore({ version: VERSION, services: shapes });
@@ -365,8 +378,7 @@ export async function runHealthcheck(argv: readonly string[]): Promise<number> {
     }
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    log.error(`cannot start: ${message}`);
-    process.stderr.write(`bgp-healthcheck: cannot start: ${message}\n`);
+    startupError(log, `cannot start: ${message}`);
     for (const close of closers) await close();
     return EXIT_FAILURE;
   }

@@ -51,10 +51,19 @@ const integer = (min: number, max: number) =>
     .min(min)
     .max(max);
 
+/** What a duration may be, in words: said whenever one is not. */
+export const durationHint = (input: unknown): string =>
+  `${JSON.stringify(input)}: use a number of seconds or 500ms, 5s, 2m, 1h`;
+const durationError = { error: (issue: { input?: unknown }) => durationHint(issue.input) };
+
 export const duration = z
-  .union([z.number().min(0).max(MAX_SECONDS), z.string().regex(DURATION)], {
-    error: 'expected seconds (a number, 0 or more) or a duration such as "500ms", "2s", "1m", "1h"',
-  })
+  .union(
+    [
+      z.number(durationError).min(0, durationError).max(MAX_SECONDS, durationError),
+      z.string(durationError).regex(DURATION, durationError),
+    ],
+    durationError,
+  )
   .transform((value, ctx) => {
     if (typeof value === 'number') return value;
     const [, amount, unit] = DURATION.exec(value)!;
@@ -199,6 +208,14 @@ const statusItem = z
     return [lo, hi ?? lo];
   });
 
+/** The bracket hint when a URL's host looks like a bare IPv6 address; empty otherwise. */
+export function ipv6UrlHint(text: string): string {
+  const m = /^([a-z][a-z0-9+.-]*:\/\/)([^/?#[\]]*)(.*)$/i.exec(text);
+  if (!m || (m[2]!.match(/:/g) ?? []).length < 2) return '';
+  const [, scheme, host, rest] = m;
+  return `: an IPv6 address goes in brackets, as in ${scheme}[${host}]${rest} (a port after them: [${host}]:8080)`;
+}
+
 const httpUrl = z.string().transform(
   parsedWith((text) => {
     if (/[\s\0]/.test(text))
@@ -207,7 +224,7 @@ const httpUrl = z.string().transform(
     try {
       url = new URL(text);
     } catch {
-      throw new InvalidValueError(`'${text}' is not a URL`);
+      throw new InvalidValueError(`'${text}' is not a URL${ipv6UrlHint(text)}`);
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
       throw new InvalidValueError(`'${text}' is not an http:// or https:// URL`);

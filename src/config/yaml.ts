@@ -9,6 +9,7 @@ import type { LogFormat } from '../core/logger.js';
 import { InvalidValueError } from '../core/errors.js';
 import { DEFAULT_INCREASE, DEFAULT_METRICS, DEFAULT_TIMING, MAX_DEAGGREGATED } from './defaults.js';
 import type { ConfigIssue } from './errors.js';
+import { serviceWarnings } from './warnings.js';
 import {
   checkSchema,
   configSchema,
@@ -28,6 +29,8 @@ export interface YamlConfig {
   readonly control?: { readonly socket: string };
   readonly maxConcurrentChecks?: number;
   readonly log?: { readonly format?: LogFormat; readonly summaryInterval?: number };
+  /** Settings that work but are probably not what was meant, each at its file line. */
+  readonly warnings: readonly ConfigIssue[];
 }
 
 export type LoadResult = { ok: true; config: YamlConfig } | { ok: false; issues: ConfigIssue[] };
@@ -105,6 +108,14 @@ export function loadYamlConfig(text: string, fileName: string): LoadResult {
     ok: true,
     config: {
       services: parsed.map((p) => p.service),
+      warnings: parsed.flatMap(({ index, service }) =>
+        serviceWarnings(service).map((w) =>
+          locator.issue(
+            ['services', index, w.field === 'timeout' ? 'timing' : 'routes', w.field],
+            w.message,
+          ),
+        ),
+      ),
       ...(metrics ? { metrics } : {}),
       ...(control ? { control } : {}),
       ...(maxConcurrentChecks !== undefined ? { maxConcurrentChecks } : {}),
