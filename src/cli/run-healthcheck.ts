@@ -5,7 +5,7 @@ import type { ListenAddress } from '../core/listen-address.js';
 import type { LogFormat, Logger } from '../core/logger.js';
 import { medsOutOfRange } from '../core/route.js';
 import type { Service } from '../core/service.js';
-import { MAX_DEAGGREGATED } from '../config/defaults.js';
+import { DEFAULT_MAX_CONCURRENT_CHECKS, MAX_DEAGGREGATED } from '../config/defaults.js';
 import { optionWarnings } from '../config/warnings.js';
 import { ConfigError, formatIssue, type ConfigIssue } from '../config/errors.js';
 import { parseHealthcheckArgs, type HealthcheckOptions } from '../config/healthcheck-args.js';
@@ -29,7 +29,6 @@ import { VERSION } from './version.js';
 
 const ORPHAN_POLL_MS = 1000;
 /** Checks running at once across every service, so a thousand services do not open a thousand sockets together. */
-const DEFAULT_MAX_CONCURRENT_CHECKS = 64;
 
 /** Exit statuses: 0 done, 1 runtime failure (as the reference's "No IP found"), 2 bad input. */
 export const EXIT_OK = 0;
