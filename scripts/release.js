@@ -161,8 +161,13 @@ function buildDeb(exe, nodeVersion) {
   );
   writeText(join(tree, 'lib/systemd/system', `${name}.service`), unit);
 
+  // The examples point an editor at the schema beside them in the repository; installed, at its $id.
   for (const file of readdirSync(join(root, 'examples'))) {
-    writeText(join(doc, 'examples', file), readFileSync(join(root, 'examples', file)));
+    const text = readFileSync(join(root, 'examples', file), 'utf8').replace(
+      '$schema=../schema/bgp-healthcheck.schema.json',
+      `$schema=/usr/share/${name}/schema/${name}.schema.json`,
+    );
+    writeText(join(doc, 'examples', file), text);
   }
   // exabgp.service replaces the exabgp package's own unit, so it is an example, not a unit.
   for (const file of ['exabgp.conf', 'exabgp.service', 'sudoers.example']) {

@@ -10,16 +10,33 @@ import {
 } from '../core/speaker-config.js';
 import { ConfigError, formatIssue, type ConfigIssue } from '../config/errors.js';
 import { readFailureReason } from '../core/errors.js';
+import { optionWarnings } from '../config/warnings.js';
 import type { CliIo } from './io.js';
 
 const STATES: readonly AnnouncedState[] = ['UP', 'DOWN', 'DISABLED'];
 const USAGE = 'usage: bgp-healthcheck check-config [--api-version 4|5] FILE\n';
+const HELP = `${USAGE}Validates FILE (a YAML services file, *.yaml or *.yml, or an ExaBGP line-per-option
+healthcheck config) and prints the lines each state would write to ExaBGP, in the API form of
+--api-version (default 4). Problems go to stderr with their file line; warnings too, without
+changing the exit status.
+exit status: 0 valid, 2 invalid or usage error
+`;
 
 export const EXIT_VALID = 0;
 export const EXIT_INVALID = 2;
 
 export type LoadedServices =
-  { ok: true; services: Service[]; speaker?: SpeakerConfig } | { ok: false; issues: ConfigIssue[] };
+  | {
+      ok: true;
+      services: Service[];
+      warnings: readonly ConfigIssue[];
+      speaker?: SpeakerConfig;
+    }
+  | { ok: false; issues: ConfigIssue[] };
+
+/** Whether the arguments of a sub-command ask for its help (`--help` or `-h`). */
+export const asksForHelp = (args: readonly string[]): boolean =>
+  args.some((a) => a === '--help' || a === '-h');
 
 export const isYamlFile = (path: string): boolean => /\.ya?ml$/i.test(path);
 
@@ -40,12 +57,14 @@ export async function loadConfigFile(path: string, io: CliIo): Promise<LoadedSer
     const { loadYamlConfig } = await import('../config/yaml.js');
     const result = loadYamlConfig(text, path);
     if (!result.ok) return result;
-    const { services, speaker } = result.config;
-    return { ok: true, services, ...(speaker ? { speaker } : {}) };
+    const { services, speaker, warnings } = result.config;
+    return { ok: true, services, warnings, ...(speaker ? { speaker } : {}) };
   }
   const { loadLineConfigFile } = await import('../config/line-config.js');
   const result = loadLineConfigFile(path, () => text);
-  return result.ok ? { ok: true, services: result.config.services } : result;
+  if (!result.ok) return result;
+  const { services } = result.config;
+  return { ok: true, services, warnings: services.flatMap((s) => optionWarnings(s, path)) };
 }
 
 /** Splits `[--api-version 4|5] FILE`; null when the arguments make no sense. */
@@ -99,6 +118,10 @@ async function birdPreview(speaker: BirdSpeakerConfig, services: readonly Servic
 }
 
 export async function checkConfigCommand(args: string[], io: CliIo): Promise<number> {
+  if (asksForHelp(args)) {
+    io.stdout(HELP);
+    return EXIT_VALID;
+  }
   const parsed = parseArgs(args);
   if (!parsed) {
     io.stderr(USAGE);
@@ -153,6 +176,7 @@ export async function checkConfigCommand(args: string[], io: CliIo): Promise<num
     return EXIT_INVALID;
   }
   if (speaker.type === 'bird') lines.push(...(await birdPreview(speaker, ready)));
+  for (const warning of loaded.warnings) io.stderr(`warning: ${formatIssue(warning)}\n`);
   const count = loaded.services.length;
   lines.unshift(`# ${parsed.file}: valid, ${count} service${count > 1 ? 's' : ''}`);
   io.stdout(`${lines.join('\n')}\n`);

@@ -1,7 +1,7 @@
 // `convert FILE`: rewrites an ExaBGP-format healthcheck config as the equivalent YAML config, on stdout.
 import { ConfigError, formatIssue } from '../config/errors.js';
 import { parseHealthcheckArgs, type HealthcheckOptions } from '../config/healthcheck-args.js';
-import { isYamlFile, loadConfigFile } from './check-config.js';
+import { asksForHelp, isYamlFile, loadConfigFile } from './check-config.js';
 import type { CliIo } from './io.js';
 
 const USAGE =
@@ -26,7 +26,18 @@ function processOptions(options: HealthcheckOptions): string[] {
   return out;
 }
 
+const HELP = `${USAGE}Reads FILE, ExaBGP's line-per-option healthcheck config (each line a long option without
+its dashes), and writes the equivalent YAML services file to stdout. Options that belong to the
+process rather than to a service (logging, --pid, --user, ...) are named on stderr: they stay on
+the command line that runs bgp-healthcheck --config FILE.yaml.
+exit status: 0 converted, 2 invalid or usage error
+`;
+
 export async function convertCommand(args: string[], io: CliIo): Promise<number> {
+  if (asksForHelp(args)) {
+    io.stdout(HELP);
+    return 0;
+  }
   const [file, ...extra] = args;
   if (file === undefined || extra.length > 0 || (file.startsWith('-') && file !== '-')) {
     io.stderr(USAGE);

@@ -5,7 +5,8 @@ import type { ListenAddress } from '../core/listen-address.js';
 import type { LogFormat, Logger } from '../core/logger.js';
 import { medsOutOfRange } from '../core/route.js';
 import type { Service } from '../core/service.js';
-import { MAX_DEAGGREGATED } from '../config/defaults.js';
+import { DEFAULT_MAX_CONCURRENT_CHECKS, MAX_DEAGGREGATED } from '../config/defaults.js';
+import { optionWarnings } from '../config/warnings.js';
 import { ConfigError, formatIssue, type ConfigIssue } from '../config/errors.js';
 import { parseHealthcheckArgs, type HealthcheckOptions } from '../config/healthcheck-args.js';
 import { ExabgpApi } from '../exabgp/api.js';
@@ -15,7 +16,7 @@ import { EXABGP_SPEAKER, type SpeakerConfig } from '../core/speaker-config.js';
 import { createAddressManager, NoIpFoundError, TooManyAddressesError } from '../host/addresses.js';
 import { runHooks } from '../host/hooks.js';
 import { dropPrivileges, resolveIds, UnknownUserError } from '../host/privileges.js';
-import { createLogger, stderrIsJournal } from '../observe/log.js';
+import { createLogger, stderrIsJournal, type ProcessLogger } from '../observe/log.js';
 import { DEFAULT_FAILURE_SUMMARY_SECONDS, LogEvents } from '../observe/log-events.js';
 import { StatusStore, type StatusShape } from '../observe/status-store.js';
 import type { ServiceShape } from '../observe/metrics.js';
@@ -39,7 +40,6 @@ function unrefAfter(ms: number, wake: () => void): () => void {
   return () => clearTimeout(timer);
 }
 /** Checks running at once across every service, so a thousand services do not open a thousand sockets together. */
-const DEFAULT_MAX_CONCURRENT_CHECKS = 64;
 
 /** Exit statuses: 0 done, 1 runtime failure (as the reference's "No IP found"), 2 bad input. */
 export const EXIT_OK = 0;
@@ -49,6 +49,12 @@ export const EXIT_USAGE = 2;
 function printIssues(issues: readonly ConfigIssue[]): void {
   for (const issue of issues)
     process.stderr.write(`bgp-healthcheck: error: ${formatIssue(issue)}\n`);
+}
+
+/** A failure to start, said once: logged, and on stderr too unless the log already goes there. */
+function startupError(log: ProcessLogger, message: string): void {
+  log.error(message);
+  if (!log.writesToStderr()) process.stderr.write(`bgp-healthcheck: ${message}\n`);
 }
 
 /** Whether stdin is ExaBGP's pipe (a FIFO or socket), rather than a terminal or /dev/null. */
@@ -128,6 +134,8 @@ interface LoadedConfig {
   /** Seconds between two summaries of a check failing the same way. */
   readonly logSummaryInterval: number;
   readonly speaker: SpeakerConfig;
+  /** The services file's warnings; null for the command line, whose are known once prefixes are. */
+  readonly warnings: readonly ConfigIssue[] | null;
 }
 
 /** Reads the command line and the file it names; throws ConfigError. */
@@ -145,6 +153,7 @@ async function loadConfig(
       logFormat: options.logging.format ?? 'text',
       logSummaryInterval: options.logging.summaryInterval ?? DEFAULT_FAILURE_SUMMARY_SECONDS,
       speaker: EXABGP_SPEAKER,
+      warnings: null,
     };
   }
   if (options.serviceOptionsGiven.length > 0) {
@@ -168,6 +177,7 @@ async function loadConfig(
       file.log?.summaryInterval ??
       DEFAULT_FAILURE_SUMMARY_SECONDS,
     speaker: file.speaker ?? EXABGP_SPEAKER,
+    warnings: file.warnings,
   };
 }
 
@@ -249,8 +259,7 @@ export async function runHealthcheck(argv: readonly string[]): Promise<number> {
     dropPrivileges(ids);
   } catch (error) {
     if (error instanceof NoIpFoundError) {
-      log.error('No IP found');
-      process.stderr.write('bgp-healthcheck: No IP found\n');
+      startupError(log, 'No IP found');
       return EXIT_FAILURE;
     }
     if (error instanceof ConfigError) {
@@ -262,10 +271,13 @@ export async function runHealthcheck(argv: readonly string[]): Promise<number> {
       return EXIT_USAGE;
     }
     const message = error instanceof Error ? error.message : String(error);
-    log.error(`cannot start: ${message}`);
-    process.stderr.write(`bgp-healthcheck: cannot start: ${message}\n`);
+    startupError(log, `cannot start: ${message}`);
     return EXIT_FAILURE;
   }
+
+  // Discovered prefixes count too: the next-hop's family is compared with what is announced.
+  for (const warning of config.warnings ?? ready.flatMap((r) => optionWarnings(r.service)))
+    process.stderr.write(`bgp-healthcheck: warning: ${formatIssue(warning)}\n`);
 
   const shapes = ready.map((r) => serviceShape(r.service));
   const status = new StatusStore({ version: VERSION, services: shapes });
@@ -395,8 +407,7 @@ export async function runHealthcheck(argv: readonly string[]): Promise<number> {
     }
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    log.error(`cannot start: ${message}`);
-    process.stderr.write(`bgp-healthcheck: cannot start: ${message}\n`);
+    startupError(log, `cannot start: ${message}`);
     for (const close of closers) await close();
     return EXIT_FAILURE;
   }

@@ -16,3 +16,5 @@ export const DEFAULT_METRICS = { UP: 100, DOWN: 1000, DISABLED: 500 } as const;
 export const DEFAULT_INCREASE = 1;
 /** Networks larger than this are refused by `--deaggregate-networks` rather than flooding the API. */
 export const MAX_DEAGGREGATED = 65536;
+/** Checks running at once in one process, over every service. */
+export const DEFAULT_MAX_CONCURRENT_CHECKS = 64;

@@ -196,7 +196,9 @@ function integer(min: number, max: number): (text: string) => number {
 function seconds(text: string): number {
   const t = text.replace(/^[ \t]+|[ \t]+$/g, '');
   if (!/^\+?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(t)) {
-    throw new InvalidValueError(`'${text}' is not a number of seconds`);
+    throw new InvalidValueError(
+      `${JSON.stringify(text)}: use a number of seconds, such as 5 or 0.5`,
+    );
   }
   const n = Number(t);
   if (!Number.isFinite(n) || n > 86400 * 365)

@@ -3,6 +3,7 @@ import { DNS_RCODES, DNS_TYPES } from '../core/dns.js';
 import { LOG_FORMATS } from '../core/logger.js';
 import { z } from 'zod';
 import {
+  WELL_KNOWN_COMMUNITIES,
   parseAsPath,
   parseCommunities,
   parseExtendedCommunities,
@@ -14,6 +15,7 @@ import { parseListenAddress } from '../core/listen-address.js';
 import { SERVICE_NAME, SERVICE_NAME_RULE } from '../core/printable.js';
 import { parseSocketPath } from '../core/socket-path.js';
 import type { NextHop } from '../core/route.js';
+import { DEFAULT_INCREASE, DEFAULT_MAX_CONCURRENT_CHECKS, DEFAULT_METRICS } from './defaults.js';
 import type { CheckPolicy } from '../core/service.js';
 import { EXABGP_SPEAKER, type SpeakerConfig } from '../core/speaker-config.js';
 
@@ -25,6 +27,26 @@ const HOSTNAME =
   /^(?=.{1,253}$)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\.?$/;
 export const IFNAME = /^[a-zA-Z0-9._:-]{1,15}$/;
 type Ctx = z.core.$RefinementCtx;
+
+// Patterns for editors only (the JSON Schema): the parsers decide, these catch the obvious typos.
+const IPV4_TEXT = String.raw`(?:\d{1,3}\.){3}\d{1,3}`;
+const IPV6_TEXT = String.raw`[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*`;
+const PREFIX_PATTERN = String.raw`^(?:${IPV4_TEXT}(?:/\d{1,2})?|${IPV6_TEXT}(?:/\d{1,3})?)$`;
+const ADDRESS_PATTERN = `^(?:${IPV4_TEXT}|${IPV6_TEXT})$`;
+const LISTEN_PATTERN = String.raw`^(?:${IPV4_TEXT}|\[${IPV6_TEXT}\])?:\d{1,5}$`;
+const COMMUNITY_TOKEN = String.raw`(?:\d{1,5}:\d{1,5}|\d{1,10}|0x[0-9a-fA-F]{1,8}|${[...WELL_KNOWN_COMMUNITIES].join('|')})`;
+const LARGE_COMMUNITY_TOKEN = String.raw`\d{1,10}:\d{1,10}:\d{1,10}`;
+const ASN_TOKEN = String.raw`\d{1,10}`;
+/** A pattern for one token, or for a space-separated list of them. */
+const one = (token: string) => `^${token}$`;
+const list = (token: string) => String.raw`^[ \t]*${token}(?:[ \t]+${token})*[ \t]*$`;
+
+/** Where the Debian package installs the schema: an absolute URI that resolves on such a host. */
+export const SCHEMA_ID = 'file:///usr/share/bgp-healthcheck/schema/bgp-healthcheck.schema.json';
+
+/** The description (and the default, where there is one) an editor shows for a key. */
+const doc = (description: string, defaultValue?: unknown) =>
+  defaultValue === undefined ? { description } : { description, default: defaultValue };
 
 /** A core parse function as a transform: its InvalidValueError becomes an issue at this value. */
 function parsedWith<T>(parse: (text: string) => T) {
@@ -52,10 +74,19 @@ const integer = (min: number, max: number) =>
     .min(min)
     .max(max);
 
+/** What a duration may be, in words: said whenever one is not. */
+export const durationHint = (input: unknown): string =>
+  `${JSON.stringify(input)}: use a number of seconds or 500ms, 5s, 2m, 1h`;
+const durationError = { error: (issue: { input?: unknown }) => durationHint(issue.input) };
+
 export const duration = z
-  .union([z.number().min(0).max(MAX_SECONDS), z.string().regex(DURATION)], {
-    error: 'expected seconds (a number, 0 or more) or a duration such as "500ms", "2s", "1m", "1h"',
-  })
+  .union(
+    [
+      z.number(durationError).min(0, durationError).max(MAX_SECONDS, durationError),
+      z.string(durationError).regex(DURATION, durationError),
+    ],
+    durationError,
+  )
   .transform((value, ctx) => {
     if (typeof value === 'number') return value;
     const [, amount, unit] = DURATION.exec(value)!;
@@ -77,24 +108,40 @@ const count = integer(0, 1_000_000);
 const tokenNumber = z.int().min(0).max(MAX_UINT32);
 
 /** A list of attribute tokens, as one space-separated string or a YAML list. */
-const tokens = (description: string) =>
+const tokens = (description: string, token?: string) =>
   z
-    .union([z.string(), tokenNumber, z.array(z.union([z.string(), tokenNumber]))], {
-      error: 'expected a string or a list of strings',
-    })
+    .union(
+      [
+        token === undefined ? z.string() : z.string().meta({ pattern: list(token) }),
+        tokenNumber,
+        z.array(
+          z.union([
+            token === undefined ? z.string() : z.string().meta({ pattern: one(token) }),
+            tokenNumber,
+          ]),
+        ),
+      ],
+      { error: 'expected a string or a list of strings' },
+    )
     .transform((value) => (Array.isArray(value) ? value.join(' ') : String(value)))
     .meta({ description });
 
-const prefix = z
+const prefix = z.string().transform(parsedWith(parseIpPrefix)).meta({
+  description: 'An IP network in CIDR form, or an address (a /32 or /128).',
+  pattern: PREFIX_PATTERN,
+});
+const address = z
   .string()
-  .transform(parsedWith(parseIpPrefix))
-  .meta({ description: 'An IP network in CIDR form, or an address (a /32 or /128).' });
-const address = z.string().transform(parsedWith(parseIpAddress));
+  .transform(parsedWith(parseIpAddress))
+  .meta({ description: 'An IPv4 or IPv6 address.', pattern: ADDRESS_PATTERN });
 
 const nextHop = z
   .string()
   .transform(parsedWith((text): NextHop => (text === 'self' ? 'self' : parseIpAddress(text))))
-  .meta({ description: '"self" or an IP address.' });
+  .meta({
+    description: '"self" or an IP address.',
+    pattern: `^(?:self|${IPV4_TEXT}|${IPV6_TEXT})$`,
+  });
 
 const commandList = z
   .union([oneLine('a command'), z.array(oneLine('a command'))], {
@@ -104,56 +151,114 @@ const commandList = z
 
 export const timingSchema = z
   .strictObject({
-    interval: duration.optional(),
-    'fast-interval': duration.optional(),
-    timeout: duration.optional(),
-    rise: count.optional(),
-    fall: count.optional(),
-    debounce: z.boolean().optional(),
-    'min-state-time': duration.optional(),
-    jitter: duration.optional(),
+    interval: duration
+      .optional()
+      .meta(
+        doc('Time between two checks while the state is steady (0: check once, then exit).', 5),
+      ),
+    'fast-interval': duration
+      .optional()
+      .meta(
+        doc('Time between two checks while the state is about to change (rising or falling).', 1),
+      ),
+    timeout: duration
+      .optional()
+      .meta(doc('How long a check may take before it counts as failed (0: no limit).', 5)),
+    rise: count.optional().meta(doc('Passed checks in a row before the service is UP.', 3)),
+    fall: count.optional().meta(doc('Failed checks in a row before the service is DOWN.', 3)),
+    debounce: z
+      .boolean()
+      .optional()
+      .meta(doc('Announce only on a state change, not again after every check.', false)),
+    'min-state-time': duration
+      .optional()
+      .meta(doc('The least time a state is held before it may change (damps flapping).', 0)),
+    jitter: duration
+      .optional()
+      .meta(
+        doc('Up to this much random delay before each check, so hosts do not check in step.', 0),
+      ),
   })
   .meta({ description: 'When to check; every key defaults to the reference healthcheck value.' });
 
 export const routesSchema = z
   .strictObject({
-    prefixes: z.array(prefix).optional(),
+    prefixes: z
+      .array(prefix)
+      .optional()
+      .meta(doc('The prefixes announced; without them, the addresses on lo are discovered.')),
     label: z
       .string()
       .regex(/^[^\s\\]+$/, { error: 'a label may not contain spaces or backslashes' })
       .optional()
       .meta({ description: 'Without prefixes: announce the loopback addresses with this label.' }),
-    'label-exact-match': z.boolean().optional(),
-    'next-hop': nextHop.optional(),
-    'up-metric': integer(0, MAX_UINT32).optional(),
-    'down-metric': integer(0, MAX_UINT32).optional(),
-    'disabled-metric': integer(0, MAX_UINT32).optional(),
-    increase: integer(-MAX_UINT32, MAX_UINT32).optional(),
-    'local-preference': integer(0, MAX_UINT32).optional(),
-    community: tokens('Communities: ASN:VALUE or a well-known name.')
+    'label-exact-match': z
+      .boolean()
+      .optional()
+      .meta(doc('Match the label exactly rather than as a beginning.', false)),
+    'next-hop': nextHop.optional().meta(doc('The next hop of every route.', 'self')),
+    'up-metric': integer(0, MAX_UINT32)
+      .optional()
+      .meta(doc('MED of the first prefix while UP.', DEFAULT_METRICS.UP)),
+    'down-metric': integer(0, MAX_UINT32)
+      .optional()
+      .meta(doc('MED of the first prefix while DOWN.', DEFAULT_METRICS.DOWN)),
+    'disabled-metric': integer(0, MAX_UINT32)
+      .optional()
+      .meta(doc('MED of the first prefix while DISABLED.', DEFAULT_METRICS.DISABLED)),
+    increase: integer(-MAX_UINT32, MAX_UINT32)
+      .optional()
+      .meta(doc('Added to the MED of each following prefix.', DEFAULT_INCREASE)),
+    'local-preference': integer(0, MAX_UINT32)
+      .optional()
+      .meta(doc('LOCAL_PREF of every route (none when not set).')),
+    community: tokens('Communities: ASN:VALUE or a well-known name.', COMMUNITY_TOKEN)
       .transform(parsedWith(parseCommunities))
       .optional(),
-    'disabled-community': tokens('Communities that replace `community` in DOWN and DISABLED.')
+    'disabled-community': tokens(
+      'Communities that replace `community` in DOWN and DISABLED.',
+      COMMUNITY_TOKEN,
+    )
       .transform(parsedWith(parseCommunities))
       .optional(),
     'extended-community': tokens('Extended communities: target:ASN:NN, origin:IP:NN, ...')
       .transform(parsedWith(parseExtendedCommunities))
       .optional(),
-    'large-community': tokens('Large communities: A:B:C.')
+    'large-community': tokens('Large communities: A:B:C.', LARGE_COMMUNITY_TOKEN)
       .transform(parsedWith(parseLargeCommunities))
       .optional(),
-    'as-path': tokens('AS numbers.').transform(parsedWith(parseAsPath)).optional(),
-    'up-as-path': tokens('AS numbers in UP.').transform(parsedWith(parseAsPath)).optional(),
-    'down-as-path': tokens('AS numbers in DOWN.').transform(parsedWith(parseAsPath)).optional(),
-    'disabled-as-path': tokens('AS numbers in DISABLED.')
+    'as-path': tokens('AS numbers.', ASN_TOKEN).transform(parsedWith(parseAsPath)).optional(),
+    'up-as-path': tokens('AS numbers in UP.', ASN_TOKEN)
       .transform(parsedWith(parseAsPath))
       .optional(),
-    'path-id': integer(0, MAX_UINT32).optional(),
-    neighbors: z.array(address).optional(),
-    'withdraw-on-down': z.boolean().optional(),
-    'ip-setup': z.boolean().optional(),
-    'dynamic-ip-setup': z.boolean().optional(),
-    sudo: z.boolean().optional(),
+    'down-as-path': tokens('AS numbers in DOWN.', ASN_TOKEN)
+      .transform(parsedWith(parseAsPath))
+      .optional(),
+    'disabled-as-path': tokens('AS numbers in DISABLED.', ASN_TOKEN)
+      .transform(parsedWith(parseAsPath))
+      .optional(),
+    'path-id': integer(0, MAX_UINT32)
+      .optional()
+      .meta(doc('ADD-PATH path identifier (0 or none: no path-information).')),
+    neighbors: z
+      .array(address)
+      .optional()
+      .meta(doc('Address the lines to these neighbors only; default every neighbor.')),
+    'withdraw-on-down': z
+      .boolean()
+      .optional()
+      .meta(
+        doc('Withdraw the routes while DOWN or DISABLED, rather than worsening the MED.', false),
+      ),
+    'ip-setup': z
+      .boolean()
+      .optional()
+      .meta(doc('Add the prefixes to lo at start (and remove them at exit).', true)),
+    'dynamic-ip-setup': z
+      .boolean()
+      .optional()
+      .meta(doc('Add the addresses to lo while UP and remove them otherwise.', false)),
+    sudo: z.boolean().optional().meta(doc('Run ip through sudo.', false)),
     ifnames: z
       .record(
         z.string(),
@@ -163,16 +268,32 @@ export const routesSchema = z
       )
       .optional()
       .meta({ description: 'Interface (other than lo) for each prefix, keyed by the prefix.' }),
-    deaggregate: z.boolean().optional(),
-    'start-ip': integer(-1_000_000, 1_000_000).optional(),
+    deaggregate: z
+      .boolean()
+      .optional()
+      .meta(doc('Announce each address of the prefixes as a /32 or /128.', false)),
+    'start-ip': integer(-1_000_000, 1_000_000)
+      .optional()
+      .meta(
+        doc('Rotate the prefix list by this many places (which prefix gets the lowest MED).', 0),
+      ),
   })
   .meta({ description: 'What the service announces, and the loopback addresses behind it.' });
 
 const checkBase = {
-  name: oneLine('a check name').optional(),
-  timeout: duration.optional(),
-  weight: z.number().positive().max(1_000_000).optional(),
+  name: oneLine('a check name')
+    .optional()
+    .meta(doc('A name for logs, metrics and the status page; default from the target.')),
+  timeout: duration.optional().meta(doc("This check's timeout; default the service's.")),
+  weight: z
+    .number()
+    .positive()
+    .max(1_000_000)
+    .optional()
+    .meta(doc('Weight under the weighted policy.', 1)),
 };
+const checkType = <T extends string>(type: T, description: string) =>
+  z.literal(type).meta(doc(description));
 
 const host = z.string().refine((text) => HOSTNAME.test(text) || isAddress(text), {
   error: 'expected a host name or an IP address',
@@ -200,6 +321,14 @@ const statusItem = z
     return [lo, hi ?? lo];
   });
 
+/** The bracket hint when a URL's host looks like a bare IPv6 address; empty otherwise. */
+export function ipv6UrlHint(text: string): string {
+  const m = /^([a-z][a-z0-9+.-]*:\/\/)([^/?#[\]]*)(.*)$/i.exec(text);
+  if (!m || (m[2]!.match(/:/g) ?? []).length < 2) return '';
+  const [, scheme, host, rest] = m;
+  return `: an IPv6 address goes in brackets, as in ${scheme}[${host}]${rest} (a port after them: [${host}]:8080)`;
+}
+
 const httpUrl = z.string().transform(
   parsedWith((text) => {
     if (/[\s\0]/.test(text))
@@ -208,7 +337,7 @@ const httpUrl = z.string().transform(
     try {
       url = new URL(text);
     } catch {
-      throw new InvalidValueError(`'${text}' is not a URL`);
+      throw new InvalidValueError(`'${text}' is not a URL${ipv6UrlHint(text)}`);
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
       throw new InvalidValueError(`'${text}' is not an http:// or https:// URL`);
@@ -233,16 +362,24 @@ export const checkSchema = z.discriminatedUnion(
   'type',
   [
     z
-      .strictObject({ type: z.literal('command'), command: oneLine('a command'), ...checkBase })
+      .strictObject({
+        type: checkType('command', 'Runs a shell command.'),
+        command: oneLine('a command').meta(doc('The command, run by /bin/sh -c.')),
+        ...checkBase,
+      })
       .meta({ description: 'Runs a shell command; exit status 0 passes.' }),
     z
       .strictObject({
-        type: z.literal('http'),
-        url: httpUrl,
+        type: checkType('http', 'An HTTP or HTTPS request.'),
+        url: httpUrl.meta({
+          description: 'http:// or https:// URL; an IPv6 address in brackets.',
+          pattern: '^https?://',
+        }),
         method: z
           .string()
           .regex(/^[A-Z]{1,16}$/, { error: 'expected an HTTP method such as GET or HEAD' })
-          .default('GET'),
+          .default('GET')
+          .meta(doc('The request method.')),
         headers: z
           .record(
             z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, { error: 'expected a header name' }),
@@ -250,16 +387,25 @@ export const checkSchema = z.discriminatedUnion(
               .string()
               .regex(/^[^\r\n\0]*$/, { error: 'a header value may not contain a line break' }),
           )
-          .default({}),
+          .default({})
+          .meta(doc('Request headers, name: value.')),
         'expect-status': z
           .union([statusItem, z.array(statusItem).min(1)])
           .transform((value) => (isRange(value) ? [value] : value))
           .prefault('200-299')
           .meta({ description: 'Accepted status codes or ranges; default 200-299.' }),
-        'body-contains': z.string().optional(),
-        'body-matches': regexSource.optional(),
-        'tls-verify': z.boolean().default(true),
-        'follow-redirects': z.boolean().default(false),
+        'body-contains': z.string().optional().meta(doc('The body must contain this text.')),
+        'body-matches': regexSource
+          .optional()
+          .meta(doc('The body must match this regular expression (JavaScript syntax).')),
+        'tls-verify': z
+          .boolean()
+          .default(true)
+          .meta(doc("Verify the server's certificate (https).")),
+        'follow-redirects': z
+          .boolean()
+          .default(false)
+          .meta(doc('Follow a redirect rather than judge its status.')),
         'keep-alive': z.boolean().default(false).meta({
           description:
             'Reuse one connection between checks; default false: a fresh connection per check.',
@@ -269,23 +415,31 @@ export const checkSchema = z.discriminatedUnion(
       .meta({ description: 'An HTTP or HTTPS request.' }),
     z
       .strictObject({
-        type: z.literal('tcp'),
-        host: host.default('127.0.0.1'),
-        port: integer(1, 65535),
-        send: z.string().optional(),
-        expect: z.string().optional(),
+        type: checkType('tcp', 'A TCP connection.'),
+        host: host.default('127.0.0.1').meta(doc('Host name or IP address to connect to.')),
+        port: integer(1, 65535).meta(doc('TCP port.')),
+        send: z.string().optional().meta(doc('Bytes to send once connected.')),
+        expect: z.string().optional().meta(doc('The reply must contain this text.')),
         ...checkBase,
       })
       .meta({ description: 'A TCP connection, optionally sending bytes and expecting a reply.' }),
     z
       .strictObject({
-        type: z.literal('dns'),
-        server: address.prefault('127.0.0.1'),
-        port: integer(1, 65535).default(53),
-        name: z.string().regex(HOSTNAME, { error: 'expected a domain name' }),
-        'query-type': z.enum(DNS_TYPES).default('A'),
-        'expect-rcode': z.enum(DNS_RCODES).default('NOERROR'),
-        'expect-answer': oneLine('an expected answer').optional(),
+        type: checkType('dns', 'A DNS query.'),
+        server: address.prefault('127.0.0.1').meta(doc('The DNS server queried.', '127.0.0.1')),
+        port: integer(1, 65535).default(53).meta(doc('UDP/TCP port of the server.')),
+        name: z
+          .string()
+          .regex(HOSTNAME, { error: 'expected a domain name' })
+          .meta(doc('The name queried.')),
+        'query-type': z.enum(DNS_TYPES).default('A').meta(doc('The record type queried.')),
+        'expect-rcode': z
+          .enum(DNS_RCODES)
+          .default('NOERROR')
+          .meta(doc('The response code that passes.')),
+        'expect-answer': oneLine('an expected answer')
+          .optional()
+          .meta(doc('An answer record must contain this text.')),
         // In the core type `name` is the queried name, so a DNS check has no label of its own.
         timeout: checkBase.timeout,
         weight: checkBase.weight,
@@ -304,7 +458,13 @@ export const policySchema = z
     [
       z.literal('all'),
       z.literal('any'),
-      z.strictObject({ weighted: z.number().positive().max(1_000_000_000) }),
+      z.strictObject({
+        weighted: z
+          .number()
+          .positive()
+          .max(1_000_000_000)
+          .meta(doc('The sum of the weights of passing checks needed to pass.')),
+      }),
     ],
     { error: "expected 'all', 'any' or { weighted: THRESHOLD }" },
   )
@@ -318,40 +478,52 @@ export const policySchema = z
 
 export const hooksSchema = z
   .strictObject({
-    execute: commandList.optional(),
-    'up-execute': commandList.optional(),
-    'down-execute': commandList.optional(),
-    'disabled-execute': commandList.optional(),
+    execute: commandList.optional().meta(doc('Run on every state change.')),
+    'up-execute': commandList.optional().meta(doc('Run on a change to UP.')),
+    'down-execute': commandList.optional().meta(doc('Run on a change to DOWN.')),
+    'disabled-execute': commandList.optional().meta(doc('Run on a change to DISABLED.')),
   })
   .meta({ description: 'Shell commands run on state changes, with STATE in the environment.' });
 
 export const serviceSchema = z
   .strictObject({
-    name: z.string().regex(SERVICE_NAME, { error: SERVICE_NAME_RULE }),
+    name: z
+      .string()
+      .regex(SERVICE_NAME, { error: SERVICE_NAME_RULE })
+      .meta(
+        doc('The service name, unique in the file: in logs, metrics, ctl and the status page.'),
+      ),
     routes: routesSchema.optional(),
     timing: timingSchema.optional(),
     disable: oneLine('a file name')
       .optional()
       .meta({ description: 'While this file exists the service is DISABLED.' }),
     hooks: hooksSchema.optional(),
-    checks: z.array(checkSchema).optional(),
+    checks: z
+      .array(checkSchema)
+      .optional()
+      .meta(doc('The checks; none: always healthy. They run in parallel.')),
     policy: policySchema.optional(),
     drain: duration.optional().meta({
       description: 'On shutdown, announce the disabled attributes this long before withdrawing.',
+      default: 0,
     }),
   })
   .meta({ description: 'One health-checked service and the routes it announces.' });
 
 const listen = z.string().transform(parsedWith(parseListenAddress)).meta({
   description: 'IPV4:PORT, [IPV6]:PORT, or :PORT for 127.0.0.1; port 0 picks a free port.',
+  pattern: LISTEN_PATTERN,
 });
 
-const socketPath = oneLine('a socket path').transform(
-  parsedWith((text) => {
-    parseSocketPath(text, process.cwd());
-    return text;
-  }),
-);
+const socketPath = oneLine('a socket path')
+  .transform(
+    parsedWith((text) => {
+      parseSocketPath(text, process.cwd());
+      return text;
+    }),
+  )
+  .meta(doc('Path of the Unix socket ctl talks to.'));
 
 const birdName = (what: string) =>
   z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, {
@@ -426,15 +598,24 @@ export const topLevelFields = {
     .strictObject({ socket: socketPath })
     .optional()
     .meta({ description: 'The control socket (ctl) path.' }),
-  'max-concurrent-checks': integer(1, 100_000).optional(),
+  'max-concurrent-checks': integer(1, 100_000)
+    .optional()
+    .meta(
+      doc(
+        'At most this many checks run at once, over every service.',
+        DEFAULT_MAX_CONCURRENT_CHECKS,
+      ),
+    ),
   log: z
     .strictObject({
       format: z.enum(LOG_FORMATS).optional().meta({
         description: 'text (for people, the default), json or logfmt: one event per line.',
+        default: 'text',
       }),
       'summary-interval': duration.optional().meta({
         description:
           'A check that keeps failing for the same reason is logged once, then summed up at most this often (default 5m).',
+        default: '5m',
       }),
     })
     .optional()
@@ -446,10 +627,14 @@ export const topLevelFields = {
 
 export const configSchema = z
   .strictObject({
-    services: z.array(serviceSchema).min(1, { error: 'expected at least one service' }),
+    services: z
+      .array(serviceSchema)
+      .min(1, { error: 'expected at least one service' })
+      .meta(doc('The services this process watches, at least one.')),
     ...topLevelFields,
   })
   .meta({
+    $id: SCHEMA_ID,
     title: 'bgp-healthcheck configuration',
     description: 'Services whose health decides the BGP routes announced through ExaBGP.',
   });

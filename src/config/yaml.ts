@@ -11,6 +11,7 @@ import { unsupportedBy } from '../core/speaker-support.js';
 import { InvalidValueError } from '../core/errors.js';
 import { DEFAULT_INCREASE, DEFAULT_METRICS, DEFAULT_TIMING, MAX_DEAGGREGATED } from './defaults.js';
 import type { ConfigIssue } from './errors.js';
+import { serviceWarnings } from './warnings.js';
 import {
   checkSchema,
   configSchema,
@@ -32,6 +33,8 @@ export interface YamlConfig {
   readonly log?: { readonly format?: LogFormat; readonly summaryInterval?: number };
   /** The speaker that carries the routes; ExaBGP when not given. */
   readonly speaker?: SpeakerConfig;
+  /** Settings that work but are probably not what was meant, each at its file line. */
+  readonly warnings: readonly ConfigIssue[];
 }
 
 export type LoadResult = { ok: true; config: YamlConfig } | { ok: false; issues: ConfigIssue[] };
@@ -116,6 +119,14 @@ export function loadYamlConfig(text: string, fileName: string): LoadResult {
     ok: true,
     config: {
       services: parsed.map((p) => p.service),
+      warnings: parsed.flatMap(({ index, service }) =>
+        serviceWarnings(service).map((w) =>
+          locator.issue(
+            ['services', index, w.field === 'timeout' ? 'timing' : 'routes', w.field],
+            w.message,
+          ),
+        ),
+      ),
       ...(metrics ? { metrics } : {}),
       ...(control ? { control } : {}),
       ...(maxConcurrentChecks !== undefined ? { maxConcurrentChecks } : {}),

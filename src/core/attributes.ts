@@ -11,7 +11,7 @@ export type Asn = Branded<number, 'Asn'>;
 
 const UINT16_MAX = 0xffff;
 const UINT32_MAX = 0xffffffff;
-const WELL_KNOWN_COMMUNITIES = new Set([
+export const WELL_KNOWN_COMMUNITIES: ReadonlySet<string> = new Set([
   'no-export',
   'no-advertise',
   'no-export-subconfed',

@@ -26,6 +26,8 @@ export interface LogSetup {
 export interface ProcessLogger extends Logger {
   /** Names whose `NAME: ` message prefix marks the service an event is about. */
   setServices(names: Iterable<string>): void;
+  /** Whether a message logged now reaches stderr (so saying it there again would say it twice). */
+  writesToStderr(): boolean;
   close(): void;
 }
 
@@ -221,6 +223,7 @@ export function createLogger(setup: LogSetup): ProcessLogger {
     setServices: (names) => {
       services = new Set(names);
     },
+    writesToStderr: () => consoleOn,
     close: () => {
       syslog?.stdin?.end();
     },

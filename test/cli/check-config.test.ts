@@ -109,6 +109,33 @@ describe('check-config', () => {
     ]);
   });
 
+  it('warns of a timeout longer than the interval and a next-hop of the other family, still valid', async () => {
+    const t = fakeIo({
+      'w.yaml': [
+        'services:',
+        '  - name: web',
+        '    routes: {prefixes: [198.51.100.1/32], next-hop: 2001:db8::1}',
+        '    timing: {interval: 2, timeout: 3s}',
+        '',
+      ].join('\n'),
+    });
+    expect(await checkConfigCommand(['w.yaml'], t.io)).toBe(0);
+    expect(t.stdout()).toMatch(/^# w\.yaml: valid, 1 service\n/);
+    expect(t.stderr().split('\n')).toEqual([
+      'warning: w.yaml:4: services[0].timing.timeout: the timeout (3 s) is longer than the interval (2 s): a slow check runs into the time of the next one',
+      'warning: w.yaml:3: services[0].routes.next-hop: next-hop 2001:db8::1 is IPv6 but 198.51.100.1/32 is IPv4: a peer accepts that only with the extended next-hop capability (RFC 8950)',
+      '',
+    ]);
+  });
+
+  it('warns of a line-format file by option', async () => {
+    const t = fakeIo({ 'w.conf': 'ip = 2001:db8::10\nnext-hop = 192.0.2.1\n' });
+    expect(await checkConfigCommand(['w.conf'], t.io)).toBe(0);
+    expect(t.stderr()).toBe(
+      'warning: w.conf: --next-hop: next-hop 192.0.2.1 is IPv4 but 2001:db8::10/128 is IPv6: a peer accepts that only with the extended next-hop capability (RFC 8950)\n',
+    );
+  });
+
   it('validates the ExaBGP line format too', async () => {
     const t = fakeIo();
     expect(await checkConfigCommand(['examples/quickstart.conf'], t.io)).toBe(0);

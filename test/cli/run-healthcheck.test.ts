@@ -8,7 +8,9 @@ import { EXIT_USAGE, finalPrefixes } from '../../src/cli/run-healthcheck.js';
 import { ConfigError } from '../../src/config/errors.js';
 import { parseHealthcheckArgs } from '../../src/config/healthcheck-args.js';
 import { parseIpPrefix } from '../../src/core/ip.js';
+import { SUBCOMMAND_NAMES } from '../../src/cli/main.js';
 import { REPO_ROOT, runHealthcheck } from '../support/healthcheck-process.js';
+import { startTcpServer } from '../support/servers.js';
 
 const noFile = (path: string): string => {
   throw new Error(`no file ${path}`);
@@ -190,4 +192,99 @@ describe('bgp-healthcheck messages that teach', () => {
       expect(outcome.stderr).toContain(message);
     },
   );
+
+  it.each(['', ...SUBCOMMAND_NAMES].flatMap((sub) => [`${sub} --help`, `${sub} -h`]))(
+    'prints the help of "%s" on stdout and exits 0',
+    async (command) => {
+      const outcome = await runHealthcheck({ impl: 'ours', args: command.trim().split(' ') });
+      expect(outcome.code).toBe(0);
+      expect(outcome.stderr).toBe('');
+      const sub = command.trim().split(' ').length > 1 ? ` ${command.trim().split(' ')[0]}` : '';
+      expect(outcome.lines[0]).toMatch(new RegExp(`^usage: bgp-healthcheck${sub} `));
+    },
+  );
+
+  it('says in words what a duration on the command line may be', async () => {
+    const outcome = await runHealthcheck({
+      impl: 'ours',
+      args: ['--no-syslog', '--no-ip-setup', '--ip', '198.51.100.1', '--interval', '5sec'],
+    });
+    expect(outcome.code).toBe(EXIT_USAGE);
+    expect(outcome.lines).toEqual([]);
+    expect(outcome.stderr).toBe(
+      'bgp-healthcheck: error: --interval: "5sec": use a number of seconds, such as 5 or 0.5\n',
+    );
+  });
+
+  it('says in words what a duration in a YAML file may be, and puts an IPv6 URL in brackets', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bhc-words-'));
+    try {
+      const file = join(dir, 'services.yaml');
+      writeFileSync(
+        file,
+        [
+          'services:',
+          '  - name: web',
+          '    routes: {prefixes: [198.51.100.1], ip-setup: false}',
+          '    timing: {interval: 5sec, timeout: -1}',
+          '    checks: [{type: http, url: "http://2001:db8::1/health"}]',
+          '',
+        ].join('\n'),
+      );
+      const outcome = await runHealthcheck({
+        impl: 'ours',
+        args: ['--no-syslog', '--config', file],
+      });
+      expect(outcome.code).toBe(EXIT_USAGE);
+      expect(outcome.lines).toEqual([]);
+      expect(outcome.stderr.split('\n')).toEqual([
+        `bgp-healthcheck: error: ${file}:4: services[0].timing.interval: "5sec": use a number of seconds or 500ms, 5s, 2m, 1h`,
+        `bgp-healthcheck: error: ${file}:4: services[0].timing.timeout: -1: use a number of seconds or 500ms, 5s, 2m, 1h`,
+        `bgp-healthcheck: error: ${file}:5: services[0].checks[0].url: 'http://2001:db8::1/health' is not a URL: an IPv6 address goes in brackets, as in http://[2001:db8::1]/health (a port after them: [2001:db8::1]:8080)`,
+        '',
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('warns of a timeout longer than the interval and a next-hop of the other family, and runs on', async () => {
+    const run = runHealthcheck(
+      {
+        impl: 'ours',
+        args: [
+          ...['--no-syslog', '--no-ip-setup', '--ip', '198.51.100.1', '--cmd', 'true'],
+          ...['--interval', '1', '--timeout', '2', '--next-hop', '2001:db8::1'],
+        ],
+      },
+      { onLine: (_line, _index, proc) => void proc.kill('SIGTERM') },
+    );
+    const outcome = await run;
+    expect(outcome.code).toBe(0);
+    expect(outcome.lines[0]).toBe('announce route 198.51.100.1/32 next-hop 2001:db8::1 med 100');
+    const warnings = outcome.stderr.split('\n').filter((l) => l.includes('warning'));
+    expect(warnings).toEqual([
+      'bgp-healthcheck: warning: --timeout: the timeout (2 s) is longer than the interval (1 s): a slow check runs into the time of the next one',
+      'bgp-healthcheck: warning: --next-hop: next-hop 2001:db8::1 is IPv6 but 198.51.100.1/32 is IPv4: a peer accepts that only with the extended next-hop capability (RFC 8950)',
+    ]);
+  });
+
+  it('says a failure to start once, though its log goes to stderr too', async () => {
+    const busy = await startTcpServer(() => {});
+    try {
+      const outcome = await runHealthcheck({
+        impl: 'ours',
+        args: [
+          ...['--no-syslog', '--no-ip-setup', '--ip', '198.51.100.1', '--interval', '0'],
+          ...['--metrics-listen', `127.0.0.1:${busy.port}`],
+        ],
+      });
+      expect(outcome.code).toBe(1);
+      expect(outcome.lines).toEqual([]);
+      expect(outcome.stderr.match(/cannot start/g)).toEqual(['cannot start']);
+      expect(outcome.stderr).toContain('the address is in use');
+    } finally {
+      await busy.close();
+    }
+  });
 });

@@ -185,12 +185,22 @@ interface Started {
     expect(after).toContain('withdraw route 198.51.100.10/32 next-hop self');
   });
 
-  it('refuses a second process on the same socket', async () => {
+  it('reports the version it runs in status --json, as --version says it', async () => {
+    start();
+    await waitFor(stateIs('UP'), 15_000);
+    const shown = await runOurs(['--version']);
+    const { out } = await ctl('--json', 'status');
+    const { value } = JSON.parse(out) as { value: ProcessStatus };
+    expect(value.version).toMatch(/^\d+\.\d+\.\d+/);
+    expect(shown.stdout).toBe(`bgp-healthcheck ${value.version}\n`);
+  });
+
+  it('refuses a second process on the same socket, saying so once', async () => {
     start();
     await waitFor(stateIs('UP'), 15_000);
     const outcome = await start().run;
     expect(outcome.code).not.toBe(0);
-    expect(outcome.stderr).toMatch(/another instance is already listening/);
+    expect(outcome.stderr.match(/another instance is already listening/g)).toHaveLength(1);
     expect(outcome.lines).toEqual([]);
     expect((await ctl('status')).code).toBe(0);
   });

@@ -1,5 +1,13 @@
 // Prints the plain closing line `N passed, N failed, N skipped` that CI reads.
-import type { Reporter, TestModule } from 'vitest/node';
+import type { Reporter, TestCase, TestModule } from 'vitest/node';
+
+/** Whether a suite around the test (or its file) failed by itself, in a beforeAll say. */
+function aroundFailed(test: TestCase): boolean {
+  for (let parent = test.parent; ; parent = parent.parent) {
+    if (parent.errors().length > 0) return true;
+    if (parent.type === 'module') return false;
+  }
+}
 
 export default class SummaryReporter implements Reporter {
   onTestRunEnd(testModules: ReadonlyArray<TestModule>): void {
@@ -10,7 +18,8 @@ export default class SummaryReporter implements Reporter {
       for (const test of module.children.allTests()) {
         const state = test.result().state;
         if (state === 'passed') passed++;
-        else if (state === 'failed') failed++;
+        // A test that never ran because its suite failed to set up did not pass: it failed.
+        else if (state === 'failed' || aroundFailed(test)) failed++;
         else skipped++;
       }
       if (module.state() === 'failed' && [...module.children.allTests()].length === 0) failed++;

@@ -1,5 +1,6 @@
 // Runs a short command (gobgp, birdc, ip) to completion with a time limit.
 import { execFile } from 'node:child_process';
+import { resolveCommand } from './tools.js';
 
 export interface CommandResult {
   readonly code: number;
@@ -14,7 +15,7 @@ export function runCommand(
 ): Promise<CommandResult> {
   return new Promise((resolve) => {
     execFile(
-      command,
+      resolveCommand(command),
       args,
       { timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 16 * 1024 * 1024 },
       (error, stdout, stderr) => {

@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import { findPidsByArgument, isAlive } from './proc.js';
+import { resolveCommand } from './tools.js';
 
 export interface Exit {
   readonly code: number | null;
@@ -50,7 +51,7 @@ export class Supervisor {
     const fd = openSync(options.logFile, 'a');
     let child: ChildProcess;
     try {
-      child = spawn(command, args, {
+      child = spawn(resolveCommand(command), args, {
         detached: true,
         stdio: ['ignore', fd, fd],
         env: { ...process.env, ...options.env },

@@ -3,17 +3,28 @@ import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { describe, it } from 'vitest';
 
-export function onPath(tool: string): boolean {
+/**
+ * Where `tool` is: on PATH, or in the sbin directories that Debian's default PATH for a user
+ * leaves out (exabgp, bird and nsd live there). Null when it is nowhere.
+ */
+export function toolPath(tool: string): string | null {
   const dirs = (process.env.PATH ?? '').split(delimiter).concat(['/usr/sbin', '/sbin', '/usr/bin']);
-  return dirs.some((dir) => {
+  for (const dir of dirs) {
     try {
       accessSync(join(dir, tool), constants.X_OK);
-      return true;
+      return join(dir, tool);
     } catch {
-      return false;
+      // not in this one
     }
-  });
+  }
+  return null;
 }
+
+export const onPath = (tool: string): boolean => toolPath(tool) !== null;
+
+/** The command to start: a bare name as toolPath finds it (PATH may lack /usr/sbin), else as is. */
+export const resolveCommand = (command: string): string =>
+  command.includes('/') ? command : (toolPath(command) ?? command);
 
 export interface Requirements {
   readonly tools: readonly string[];
