@@ -64,7 +64,8 @@ export async function loadConfigFile(path: string, io: CliIo): Promise<LoadedSer
   const result = loadLineConfigFile(path, () => text);
   if (!result.ok) return result;
   const { services } = result.config;
-  return { ok: true, services, warnings: services.flatMap((s) => optionWarnings(s, path)) };
+  const warnings = services.flatMap((s) => optionWarnings(s, result.optionsGiven, path));
+  return { ok: true, services, warnings };
 }
 
 /** Splits `[--api-version 4|5] FILE`; null when the arguments make no sense. */

@@ -51,10 +51,11 @@ function printIssues(issues: readonly ConfigIssue[]): void {
     process.stderr.write(`bgp-healthcheck: error: ${formatIssue(issue)}\n`);
 }
 
-/** A failure to start, said once: logged, and on stderr too unless the log already goes there. */
-function startupError(log: ProcessLogger, message: string): void {
-  log.error(message);
-  if (!log.writesToStderr()) process.stderr.write(`bgp-healthcheck: ${message}\n`);
+/** Said once: logged (in the log's format), and on stderr too unless the log already goes there. */
+function sayOnce(log: ProcessLogger, level: 'warn' | 'error', message: string): void {
+  log[level](message);
+  if (!log.writesToStderr())
+    process.stderr.write(`bgp-healthcheck: ${level === 'warn' ? 'warning: ' : ''}${message}\n`);
 }
 
 /** Whether stdin is ExaBGP's pipe (a FIFO or socket), rather than a terminal or /dev/null. */
@@ -259,7 +260,7 @@ export async function runHealthcheck(argv: readonly string[]): Promise<number> {
     dropPrivileges(ids);
   } catch (error) {
     if (error instanceof NoIpFoundError) {
-      startupError(log, 'No IP found');
+      sayOnce(log, 'error', 'No IP found');
       return EXIT_FAILURE;
     }
     if (error instanceof ConfigError) {
@@ -271,13 +272,14 @@ export async function runHealthcheck(argv: readonly string[]): Promise<number> {
       return EXIT_USAGE;
     }
     const message = error instanceof Error ? error.message : String(error);
-    startupError(log, `cannot start: ${message}`);
+    sayOnce(log, 'error', `cannot start: ${message}`);
     return EXIT_FAILURE;
   }
 
   // Discovered prefixes count too: the next-hop's family is compared with what is announced.
-  for (const warning of config.warnings ?? ready.flatMap((r) => optionWarnings(r.service)))
-    process.stderr.write(`bgp-healthcheck: warning: ${formatIssue(warning)}\n`);
+  const warnings =
+    config.warnings ?? ready.flatMap((r) => optionWarnings(r.service, options.serviceOptionsGiven));
+  for (const warning of warnings) sayOnce(log, 'warn', formatIssue(warning));
 
   const shapes = ready.map((r) => serviceShape(r.service));
   const status = new StatusStore({ version: VERSION, services: shapes });
@@ -407,7 +409,7 @@ export async function runHealthcheck(argv: readonly string[]): Promise<number> {
     }
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    startupError(log, `cannot start: ${message}`);
+    sayOnce(log, 'error', `cannot start: ${message}`);
     for (const close of closers) await close();
     return EXIT_FAILURE;
   }

@@ -4,7 +4,8 @@ import { ConfigError, type ConfigIssue } from './errors.js';
 import { parseHealthcheckArgs } from './healthcheck-args.js';
 
 export type LineConfigResult =
-  { ok: true; config: { services: Service[] } } | { ok: false; issues: ConfigIssue[] };
+  | { ok: true; config: { services: Service[] }; optionsGiven: readonly string[] }
+  | { ok: false; issues: ConfigIssue[] };
 
 export function loadLineConfigFile(
   path: string,
@@ -12,7 +13,11 @@ export function loadLineConfigFile(
 ): LineConfigResult {
   try {
     const options = parseHealthcheckArgs(['--config', path], readFile);
-    return { ok: true, config: { services: [options.service] } };
+    return {
+      ok: true,
+      config: { services: [options.service] },
+      optionsGiven: options.serviceOptionsGiven,
+    };
   } catch (error) {
     if (error instanceof ConfigError) return { ok: false, issues: [...error.issues] };
     throw error;

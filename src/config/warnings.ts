@@ -12,11 +12,14 @@ export interface ServiceWarning {
 
 const seconds = (n: number): string => `${n} s`;
 
-/** What looks wrong in a service that is otherwise valid; empty when nothing does. */
-export function serviceWarnings(service: Service): ServiceWarning[] {
+/**
+ * What looks wrong in a service that is otherwise valid; empty when nothing does. The timeout is
+ * judged only when it was set: the reference's default (5 s) beside a shorter interval is common.
+ */
+export function serviceWarnings(service: Service, timeoutSet: boolean): ServiceWarning[] {
   const out: ServiceWarning[] = [];
   const { interval, timeout } = service.timing;
-  if (interval > 0 && timeout > interval) {
+  if (timeoutSet && interval > 0 && timeout > interval) {
     out.push({
       field: 'timeout',
       message: `the timeout (${seconds(timeout)}) is longer than the interval (${seconds(interval)}): a slow check runs into the time of the next one`,
@@ -36,8 +39,12 @@ export function serviceWarnings(service: Service): ServiceWarning[] {
 }
 
 /** The warnings of a service from the command line (or its line-per-option file), by option. */
-export function optionWarnings(service: Service, file?: string): ConfigIssue[] {
-  return serviceWarnings(service).map((w) => ({
+export function optionWarnings(
+  service: Service,
+  optionsGiven: readonly string[],
+  file?: string,
+): ConfigIssue[] {
+  return serviceWarnings(service, optionsGiven.includes('--timeout')).map((w) => ({
     path: `--${w.field}`,
     ...(file !== undefined ? { file } : {}),
     message: w.message,

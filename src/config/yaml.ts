@@ -119,8 +119,11 @@ export function loadYamlConfig(text: string, fileName: string): LoadResult {
     ok: true,
     config: {
       services: parsed.map((p) => p.service),
-      warnings: parsed.flatMap(({ index, service }) =>
-        serviceWarnings(service).map((w) =>
+      warnings: parsed.flatMap(({ index, input, service }) =>
+        serviceWarnings(
+          service,
+          (input.timing?.timeout ?? top.data.defaults?.timing?.timeout) !== undefined,
+        ).map((w) =>
           locator.issue(
             ['services', index, w.field === 'timeout' ? 'timing' : 'routes', w.field],
             w.message,

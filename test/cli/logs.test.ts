@@ -79,7 +79,7 @@ describe('bgp-healthcheck logs', () => {
 
   it.each([
     [['--log-format', 'xml'], "--log-format: 'xml' is not a log format (text, json, logfmt)"],
-    [['--log-summary-interval', 'soon'], "--log-summary-interval: 'soon' is not a number"],
+    [['--log-summary-interval', 'soon'], '--log-summary-interval: "soon": use a number of seconds'],
   ])(
     'refuses %j with exit status 2, naming the option, nothing on stdout',
     async (extra, message) => {

@@ -262,10 +262,14 @@ describe('bgp-healthcheck messages that teach', () => {
     const outcome = await run;
     expect(outcome.code).toBe(0);
     expect(outcome.lines[0]).toBe('announce route 198.51.100.1/32 next-hop 2001:db8::1 med 100');
-    const warnings = outcome.stderr.split('\n').filter((l) => l.includes('warning'));
+    // Through the log, once: its format, and stderr since syslog is off.
+    const warnings = outcome.stderr
+      .split('\n')
+      .filter((l) => l.includes('WARNING'))
+      .map((l) => l.replace(/^\S+Z /, ''));
     expect(warnings).toEqual([
-      'bgp-healthcheck: warning: --timeout: the timeout (2 s) is longer than the interval (1 s): a slow check runs into the time of the next one',
-      'bgp-healthcheck: warning: --next-hop: next-hop 2001:db8::1 is IPv6 but 198.51.100.1/32 is IPv4: a peer accepts that only with the extended next-hop capability (RFC 8950)',
+      'WARNING[healthcheck] --timeout: the timeout (2 s) is longer than the interval (1 s): a slow check runs into the time of the next one',
+      'WARNING[healthcheck] --next-hop: next-hop 2001:db8::1 is IPv6 but 198.51.100.1/32 is IPv4: a peer accepts that only with the extended next-hop capability (RFC 8950)',
     ]);
   });
 
