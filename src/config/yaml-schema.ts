@@ -495,9 +495,10 @@ export const serviceSchema = z
       ),
     routes: routesSchema.optional(),
     timing: timingSchema.optional(),
-    disable: oneLine('a file name')
-      .optional()
-      .meta({ description: 'While this file exists the service is DISABLED.' }),
+    disable: oneLine('a file name').optional().meta({
+      description:
+        'While this file exists the service is in maintenance (DISABLED): the checks go on, and its routes are never better than they prove.',
+    }),
     hooks: hooksSchema.optional(),
     checks: z
       .array(checkSchema)
@@ -535,11 +536,11 @@ export const speakerSchema = z
     'type',
     [
       z
-        .strictObject({ type: z.literal('exabgp') })
+        .strictObject({ type: z.literal('exabgp').meta({ description: 'ExaBGP.' }) })
         .meta({ description: 'ExaBGP runs the process and reads its text API (the default).' }),
       z
         .strictObject({
-          type: z.literal('bird'),
+          type: z.literal('bird').meta({ description: 'BIRD 2.' }),
           file: oneLine('a file name').meta({
             description: 'The file bird.conf includes; rewritten atomically on every change.',
           }),
@@ -550,14 +551,20 @@ export const speakerSchema = z
           protocol: birdName('a protocol name').default('bgp_healthcheck').meta({
             description: 'static: the protocols are named PROTOCOL4 and PROTOCOL6.',
           }),
-          variable: birdName('a variable name').default('ACAST_PS_ADVERTISE'),
-          variable6: birdName('a variable name').default('ACAST6_PS_ADVERTISE'),
+          variable: birdName('a variable name')
+            .default('ACAST_PS_ADVERTISE')
+            .meta({ description: 'prefix-set: the name of the IPv4 set.' }),
+          variable6: birdName('a variable name')
+            .default('ACAST6_PS_ADVERTISE')
+            .meta({ description: 'prefix-set: the name of the IPv6 set.' }),
           file6: oneLine('a file name')
             .optional()
             .meta({ description: 'prefix-set: the IPv6 set goes into this file.' }),
           'dummy-prefix': prefix.prefault('10.189.200.255/32'),
           'dummy-prefix6': prefix.prefault('2001:db8::1/128'),
-          socket: oneLine('a socket path').default('/run/bird/bird.ctl'),
+          socket: oneLine('a socket path')
+            .default('/run/bird/bird.ctl')
+            .meta({ description: "BIRD's control socket, told to configure after each write." }),
           reconfigure: oneLine('a command').optional().meta({
             description: "A command run instead of the socket's configure, e.g. 'birdc configure'.",
           }),

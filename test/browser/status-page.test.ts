@@ -96,7 +96,7 @@ describe.runIf(run)('status page in Chromium', () => {
     const dns = page.locator('article.service[data-service="dns-resolver"]');
     expect(await dns.locator('.maintenance').textContent()).toContain('by alice: resolver upgrade');
     expect(await dns.locator('.last-check.skipped').textContent()).toBe(
-      'not checked (maintenance)',
+      'not checked (disable file)',
     );
     expect(await web.locator('li.check .check-target').textContent()).toBe(
       'GET http://127.0.0.1:8080/healthz',

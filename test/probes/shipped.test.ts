@@ -165,7 +165,7 @@ describe('every check type through bin/bgp-healthcheck', () => {
       server.fail();
       await awaitLine(DOWN_LINE, 'DOWN');
       expect(run.stderrSoFar()).toMatch(
-        new RegExp(`svc: UP -> DOWN \\(${fixture.downReason.source}\\)`),
+        new RegExp(`\\[svc\\] UP -> DOWN \\(${fixture.downReason.source}\\)`),
       );
 
       run.proc.kill('SIGTERM');
