@@ -10,7 +10,7 @@ import {
   parseLargeCommunities,
 } from '../core/attributes.js';
 import { InvalidValueError } from '../core/errors.js';
-import { parseIpAddress, parseIpPrefix } from '../core/ip.js';
+import { parseIpAddress, parseIpPrefix, type IpAddress } from '../core/ip.js';
 import { parseListenAddress } from '../core/listen-address.js';
 import { SERVICE_NAME, SERVICE_NAME_RULE } from '../core/printable.js';
 import { parseSocketPath } from '../core/socket-path.js';
@@ -241,9 +241,17 @@ export const routesSchema = z
       .optional()
       .meta(doc('ADD-PATH path identifier (0 or none: no path-information).')),
     neighbors: z
-      .array(address)
+      .array(z.union([z.literal('*'), address]))
+      // `*` is ExaBGP 5's "every neighbor": the same as naming none, as on the command line.
+      .transform((list) =>
+        list.includes('*') ? [] : list.filter((n): n is IpAddress => n !== '*'),
+      )
       .optional()
-      .meta(doc('Address the lines to these neighbors only; default every neighbor.')),
+      .meta(
+        doc(
+          "Address the lines to these neighbors only; default (or '*') every neighbor, as ExaBGP 5.",
+        ),
+      ),
     'withdraw-on-down': z
       .boolean()
       .optional()

@@ -95,6 +95,19 @@ describe('loadYamlConfig', () => {
     expect(r.increase).toBe(5);
   });
 
+  it("reads neighbors: ['*'] as every neighbor, as ExaBGP 5's healthcheck does", () => {
+    const [service] = services(
+      loadYamlConfig(
+        one(`    routes:
+      prefixes: [198.51.100.10/32]
+      neighbors: ['*']
+`),
+        'c.yaml',
+      ),
+    );
+    expect(service!.routes.neighbors).toEqual([]);
+  });
+
   it('reads durations as seconds from numbers and from strings with units', () => {
     const [service] = services(
       loadYamlConfig(
