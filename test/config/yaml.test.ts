@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_TIMING } from '../../src/config/defaults.js';
 import { formatPath, loadYamlConfig, type LoadResult } from '../../src/config/yaml.js';
 import type { Service } from '../../src/core/service.js';
+import { routePolicy } from '../support/route-policy.js';
 
 function services(result: LoadResult): Service[] {
   if (!result.ok)
@@ -37,22 +38,7 @@ describe('loadYamlConfig', () => {
         deaggregate: false,
         startIp: 0,
       },
-      routes: {
-        prefixes: [],
-        nextHop: 'self',
-        metrics: { UP: 100, DOWN: 1000, DISABLED: 500 },
-        increase: 1,
-        localPreference: null,
-        communities: null,
-        disabledCommunities: null,
-        extendedCommunities: null,
-        largeCommunities: null,
-        asPath: null,
-        stateAsPaths: {},
-        pathId: null,
-        neighbors: [],
-        withdrawOnDown: false,
-      },
+      routes: routePolicy([]),
     });
   });
 

@@ -7,27 +7,12 @@ import {
   parseLargeCommunities,
   parseExtendedCommunities,
 } from '../../src/core/attributes.js';
-import { parseIpAddress, parseIpPrefix } from '../../src/core/ip.js';
+import { parseIpAddress } from '../../src/core/ip.js';
 import type { RoutePolicy } from '../../src/core/route.js';
+import { routePolicy } from '../support/route-policy.js';
 
 function policy(overrides: Partial<RoutePolicy> = {}): RoutePolicy {
-  return {
-    prefixes: ['198.51.100.10', '198.51.100.11', '2001:db8::10'].map(parseIpPrefix),
-    nextHop: 'self',
-    metrics: { UP: 100, DOWN: 1000, DISABLED: 500 },
-    increase: 1,
-    localPreference: null,
-    communities: null,
-    disabledCommunities: null,
-    extendedCommunities: null,
-    largeCommunities: null,
-    asPath: null,
-    stateAsPaths: {},
-    pathId: null,
-    neighbors: [],
-    withdrawOnDown: false,
-    ...overrides,
-  };
+  return routePolicy(['198.51.100.10', '198.51.100.11', '2001:db8::10'], overrides);
 }
 
 describe('announcementsFor', () => {
