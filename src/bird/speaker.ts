@@ -1,6 +1,6 @@
 // BIRD 2 as a speaker: the routes written atomically into the file bird.conf includes, then a reconfigure.
 import { randomBytes } from 'node:crypto';
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Logger } from '../core/logger.js';
 import type { BirdSpeakerConfig } from '../core/speaker-config.js';
@@ -21,6 +21,8 @@ export async function writeAtomically(file: BirdFile): Promise<void> {
   );
   try {
     await writeFile(temporary, file.text, { mode: 0o644, flush: true });
+    // Readable by BIRD's own user whatever our umask (ExaBGP's 0137 would leave it 0640).
+    await chmod(temporary, 0o644);
     await rename(temporary, file.path);
   } catch (error) {
     await rm(temporary, { force: true });

@@ -2,7 +2,6 @@
 import {
   closeSync,
   fsyncSync,
-  mkdirSync,
   openSync,
   readFileSync,
   renameSync,
@@ -13,6 +12,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { Logger } from '../core/logger.js';
 import type { Maintenance } from '../runtime/control.js';
+import { ensureDirectory } from '../host/directory.js';
 
 export const DEFAULT_STATE_DIRECTORY = '/var/lib/bgp-healthcheck';
 
@@ -45,7 +45,7 @@ function errnoOf(error: unknown): string {
 /** Writes `contents` to `file` so that a reader sees the old or the new file, never a torn one. */
 function writeAtomically(file: string, contents: string): void {
   const directory = path.dirname(file);
-  mkdirSync(directory, { recursive: true });
+  ensureDirectory(directory, 0o755);
   const temp = path.join(directory, `.${path.basename(file)}.${process.pid}.tmp`);
   try {
     const fd = openSync(temp, 'w', 0o644);

@@ -1,5 +1,5 @@
 // The control socket server: a unix socket, mode 0600, answering one JSON request per line.
-import { chmod, lstat, mkdir, mkdtemp, rename, rmdir, unlink } from 'node:fs/promises';
+import { chmod, lstat, mkdtemp, rename, rmdir, unlink } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { InvalidValueError } from '../core/errors.js';
@@ -13,6 +13,7 @@ import {
   type ControlRequest,
   type ControlResponse,
 } from './protocol.js';
+import { ensureDirectory } from '../host/directory.js';
 
 export const DEFAULT_RUNTIME_DIRECTORY = '/run/bgp-healthcheck';
 /** A client that sends no complete request for this long is disconnected. */
@@ -254,11 +255,13 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
   const { target, log } = opts;
   const idleTimeoutMs = opts.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
   const directory = path.dirname(socketPath);
-  await mkdir(directory, { recursive: true, mode: 0o755 }).catch((error: unknown) => {
+  try {
+    ensureDirectory(directory, 0o755);
+  } catch (error) {
     throw new ControlServerError(
       `cannot create directory ${directory} for the control socket: ${errnoOf(error)}`,
     );
-  });
+  }
   await claimPath(socketPath, log);
 
   const connections = new Set<net.Socket>();
@@ -274,6 +277,8 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
   try {
     // Bound in a private directory and moved into place: never reachable with a mode the umask chose.
     privateDir = await mkdtemp(path.join(directory, BIND_DIRECTORY_PREFIX));
+    // mkdtemp's 0700 less the umask: ExaBGP's 0137 would leave no search bit to bind in it.
+    await chmod(privateDir, 0o700);
   } catch (error) {
     throw new ControlServerError(
       `cannot create the control socket in ${directory}: ${errnoOf(error)}`,

@@ -1,10 +1,17 @@
 // `ctl` and `nagios` as shipped (bin/bgp-healthcheck) against the real process, over its real control socket.
 import type { ProcessStatus } from '../../src/runtime/control.js';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { REPO_ROOT, requireTool, runHealthcheck, runOurs } from '../support/healthcheck-process.js';
+import {
+  OUR_COMMAND,
+  REPO_ROOT,
+  requireTool,
+  runHealthcheck,
+  runOurs,
+} from '../support/healthcheck-process.js';
+import { toolPath } from '../e2e/harness/tools.js';
 import { closedPort } from '../support/servers.js';
 import { tempDir, waitFor } from './fake-target.js';
 
@@ -31,11 +38,12 @@ interface Started {
   let stateFile: string;
   let started: Started[];
 
-  const start = (extra: string[] = []): Started => {
+  const start = (extra: string[] = [], command?: readonly string[]): Started => {
     const lines: string[] = [];
     const run = runHealthcheck(
       {
         impl: 'ours',
+        ...(command ? { command } : {}),
         args: [
           '--name',
           'itest',
@@ -125,6 +133,30 @@ interface Started {
     expect((await ctl('enable', 'itest')).code).toBe(0);
     await waitFor(stateIs('UP'), 15_000);
     expect(JSON.parse(readFileSync(stateFile, 'utf8'))).toEqual({ services: {} });
+  });
+
+  it('makes its socket and maintenance directories usable under ExaBGP’s umask, without overriding permissions', async () => {
+    // ExaBGP starts its processes with umask 0137: a directory made with it has no search bit, so
+    // a user (or root without CAP_DAC_OVERRIDE) could neither bind the socket nor save maintenance.
+    socket = path.join(tmp.dir, 'run', 'bgp-healthcheck', 'itest.sock');
+    stateFile = path.join(tmp.dir, 'lib', 'itest.maintenance.json');
+    const underUmask = ['sh', '-c', 'umask 137; exec "$@"', 'sh', ...OUR_COMMAND];
+    const setpriv = toolPath('setpriv');
+    const asRoot = process.getuid?.() === 0;
+    if (asRoot && !requireTool(setpriv !== null, 'setpriv (util-linux)')) return;
+    start(
+      [],
+      asRoot
+        ? [setpriv!, '--bounding-set', '-dac_override,-dac_read_search', '--', ...underUmask]
+        : underUmask,
+    );
+    await waitFor(stateIs('UP'), 15_000);
+    expect((await ctl('disable', 'itest', '--reason', 'umask')).code).toBe(0);
+    await waitFor(stateIs('DISABLED'), 10_000);
+    expect(JSON.parse(readFileSync(stateFile, 'utf8'))).toMatchObject({
+      services: { itest: { reason: 'umask' } },
+    });
+    expect(statSync(path.dirname(socket)).mode & 0o777).toBe(0o755);
   });
 
   it('drains: disabled attributes first, then the withdraw, then DRAINED until enable', async () => {

@@ -9,7 +9,7 @@ import { SteeredCheck } from './harness/healthcheck.js';
 import { freePorts } from './harness/ports.js';
 import { Supervisor, type Daemon } from './harness/processes.js';
 import { makeTempDir, removeTempDir } from './harness/tempdir.js';
-import { describeWhen } from './harness/tools.js';
+import { describeWhen, resolveCommand } from './harness/tools.js';
 import { waitFor } from './harness/wait.js';
 
 const AS = 64512;
@@ -225,7 +225,7 @@ describeWhen(
           '  type: bird',
           '  layout: prefix-set',
           `  file: ${lab.include}`,
-          `  reconfigure: birdc -s ${lab.bird.socket} configure`,
+          `  reconfigure: ${resolveCommand('birdc')} -s ${lab.bird.socket} configure`,
           'services:',
           '  - name: dns',
           '    timing: { interval: 0.5, fast-interval: 0.25, rise: 2, fall: 2, timeout: 2 }',
