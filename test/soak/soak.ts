@@ -358,53 +358,54 @@ export async function runSoak(options: SoakOptions): Promise<SoakSummary> {
 
   /**
    * Why the services an event touched (`scope`; every service after a start or a restart) have not
-   * converged yet, or undefined once they have: first their states and decisions in /status (no
-   * RIB read while the healthcheck has not decided), then the peer's routes for their prefixes.
-   * Services the event did not touch may flap meanwhile (on a starved machine checks time out):
-   * that is the oracle's to judge at the settle check, not this event's time.
+   * converged yet, or undefined once they have: first the peer's routes for their prefixes, then
+   * (once the peer agrees) their states and decisions in /status. /status is read once the peer
+   * agrees, not on every poll: for 200 services it is some 300 KB of JSON that the process under
+   * test would otherwise serialise four times a second. Services the event did not touch may flap
+   * meanwhile (on a starved machine checks time out): that is the oracle's to judge at the settle
+   * check, not this event's time.
    */
   const notConverged = async (
     explain: boolean,
     scope: Scope,
-  ): Promise<{ why: string; decided: boolean } | { why?: undefined; document: StatusDocument }> => {
+  ): Promise<
+    { why: string; document?: undefined } | { why?: undefined; document: StatusDocument }
+  > => {
     const touched = (name: string) => scope === 'all' || scope.has(name);
-    const document = await status();
-    const reported = new Set(document.services.map((s) => s.name));
-    for (const name of configured)
-      if (touched(name) && !reported.has(name))
-        return { why: `${name} not reported`, decided: false };
-    const services = document.services.filter((s) => touched(s.name));
-    for (const s of services) {
-      if (!configured.has(s.name))
-        return { why: `${s.name} reported but not configured`, decided: false };
-      const want = settled(byName.get(s.name)!, targets.mode(s.name));
-      if (s.state !== want.state)
-        return {
-          why: `${s.name}: ${s.state}, expected ${want.state} (last check: ${s.lastCheck?.reason ?? 'none'})`,
-          decided: false,
-        };
-    }
     const { rib, doubled } = await peerRib();
     const prefixes =
       scope === 'all' ? null : new Set([...scope].flatMap((n) => byName.get(n)!.routes.prefixes));
     const ours = (line: string) => prefixes === null || prefixes.has(line.split(':')[0]!);
     const twice = doubled.filter(ours);
-    if (twice.length > 0) return { why: `prefixes held twice: ${twice.join(', ')}`, decided: true };
+    if (twice.length > 0) return { why: `prefixes held twice: ${twice.join(', ')}` };
     const ribDiff = ribDifferences(truthRib(), rib).filter(ours);
     if (ribDiff.length > 0) {
       const head = `${ribDiff.length} routes differ: ${ribDiff.slice(0, 3).join('; ')}`;
-      if (!explain) return { why: head, decided: true };
+      if (!explain) return { why: head };
       // Name what the healthcheck says of the first service concerned.
       const prefix = ribDiff[0]!.split(':')[0]!;
       const owner = all.find((x) => x.routes.prefixes.includes(prefix))?.name;
-      const said = document.services.find((x) => x.name === owner);
+      const said = (await status().catch(() => null))?.services.find((x) => x.name === owner);
       const detail = said
         ? ` (${owner}: ${said.state}, last check: ${said.lastCheck?.reason ?? 'none'})`
         : '';
-      return { why: `${head}${detail}`, decided: true };
+      return { why: `${head}${detail}` };
+    }
+    const document = await status();
+    const reported = new Set(document.services.map((s) => s.name));
+    for (const name of configured)
+      if (touched(name) && !reported.has(name)) return { why: `${name} not reported` };
+    const services = document.services.filter((s) => touched(s.name));
+    for (const s of services) {
+      if (!configured.has(s.name)) return { why: `${s.name} reported but not configured` };
+      const want = settled(byName.get(s.name)!, targets.mode(s.name));
+      if (s.state !== want.state)
+        return {
+          why: `${s.name}: ${s.state}, expected ${want.state} (last check: ${s.lastCheck?.reason ?? 'none'})`,
+        };
     }
     const verdict = judge(services, (name) => byName.get(name)?.routes, rib);
-    if (verdict.undecided.length > 0) return { why: verdict.undecided[0]!, decided: true };
+    if (verdict.undecided.length > 0) return { why: verdict.undecided[0]! };
     return { document };
   };
 
@@ -480,9 +481,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakSummary> {
 
     /**
      * Waits until the services `scope` names have converged after an event injected at `since`:
-     * the healthcheck decided what the soak steered (read from /status every 250 ms) and the peer
-     * holds it (read every 100 ms once decided). The time is from the injection to the first
-     * reading that agrees; the decision's own time comes from the transitions /status reports.
+     * the peer holds what the soak steered (its RIB read every 250 ms, each reading a `gobgp`
+     * run) and /status agrees. The time is from the injection to the first reading that agrees;
+     * the decision's own time comes from the transitions /status reports.
      */
     const converge = async (kind: EventKind, since: number, sessionMs: number, scope: Scope) => {
       const bound = convergenceBound(kind, sessionMs);
@@ -495,7 +496,6 @@ export async function runSoak(options: SoakOptions): Promise<SoakSummary> {
         const explain = atBound === undefined && Date.now() - since > bound;
         const reading = await notConverged(explain, scope).catch((error: Error) => ({
           why: `cannot read: ${error.message}`,
-          decided: false,
         }));
         why = reading.why;
         if (reading.why === undefined) {
@@ -503,7 +503,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakSummary> {
           break;
         }
         if (Date.now() - since > bound) atBound ??= why;
-        await delay(reading.decided ? 100 : 250);
+        await delay(250);
       }
       const took = Date.now() - since;
       const load = loadavg()[0]!;
