@@ -357,9 +357,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakSummary> {
   };
 
   /**
-   * Why the services an event touched (`scope`; every service after a start or a restart) have not
-   * converged yet, or undefined once they have: first the peer's routes for their prefixes, then
-   * (once the peer agrees) their states and decisions in /status. /status is read once the peer
+   * Why the services an event touched (`scope`) have not converged yet, or undefined once they
+   * have (after a start or a restart, see `restored`): first the peer's routes for their
+   * prefixes, then (once the peer agrees) their states and decisions in /status. /status is read once the peer
    * agrees, not on every poll: for 200 services it is some 300 KB of JSON that the process under
    * test would otherwise serialise four times a second. Services the event did not touch may flap
    * meanwhile (on a starved machine checks time out): that is the oracle's to judge at the settle
@@ -371,11 +371,11 @@ export async function runSoak(options: SoakOptions): Promise<SoakSummary> {
   ): Promise<
     { why: string; document?: undefined } | { why?: undefined; document: StatusDocument }
   > => {
-    const touched = (name: string) => scope === 'all' || scope.has(name);
+    if (scope === 'all') return restored();
+    const touched = (name: string) => scope.has(name);
     const { rib, doubled } = await peerRib();
-    const prefixes =
-      scope === 'all' ? null : new Set([...scope].flatMap((n) => byName.get(n)!.routes.prefixes));
-    const ours = (line: string) => prefixes === null || prefixes.has(line.split(':')[0]!);
+    const prefixes = new Set([...scope].flatMap((n) => byName.get(n)!.routes.prefixes));
+    const ours = (line: string) => prefixes.has(line.split(':')[0]!);
     const twice = doubled.filter(ours);
     if (twice.length > 0) return { why: `prefixes held twice: ${twice.join(', ')}` };
     const ribDiff = ribDifferences(truthRib(), rib).filter(ours);
@@ -406,6 +406,30 @@ export async function runSoak(options: SoakOptions): Promise<SoakSummary> {
     }
     const verdict = judge(services, (name) => byName.get(name)?.routes, rib);
     if (verdict.undecided.length > 0) return { why: verdict.undecided[0]! };
+    return { document };
+  };
+
+  /**
+   * After a start or a restart: whether the peer holds again what the healthcheck decided, every
+   * service past INIT. A restart is about the session and the routes coming back; where a starved
+   * machine makes some services flap meanwhile, those flaps are not the restart's time.
+   */
+  const restored = async (): Promise<
+    { why: string; document?: undefined } | { why?: undefined; document: StatusDocument }
+  > => {
+    const document = await status();
+    const reported = new Set(document.services.map((s) => s.name));
+    for (const name of configured) if (!reported.has(name)) return { why: `${name} not reported` };
+    const young = document.services.find((s) => s.state === 'INIT');
+    if (young !== undefined) return { why: `${young.name}: INIT` };
+    const { rib, doubled } = await peerRib();
+    if (doubled.length > 0) return { why: `prefixes held twice: ${doubled.join(', ')}` };
+    const verdict = judge(document.services, (name) => byName.get(name)?.routes, rib);
+    const problems = [...verdict.undecided, ...verdict.differences];
+    if (problems.length > 0)
+      return {
+        why: `${problems.length} differ from the decisions: ${problems.slice(0, 3).join('; ')}`,
+      };
     return { document };
   };
 
@@ -503,7 +527,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakSummary> {
           break;
         }
         if (Date.now() - since > bound) atBound ??= why;
-        await delay(250);
+        await delay(scope === 'all' ? 500 : 250);
       }
       const took = Date.now() - since;
       const load = loadavg()[0]!;
@@ -520,10 +544,12 @@ export async function runSoak(options: SoakOptions): Promise<SoakSummary> {
       (convergeMs[kind] ??= []).push(took);
       boundMs[kind] = Math.max(boundMs[kind] ?? 0, bound);
       // When the healthcheck decided: its last transition among the touched services since the
-      // injection (none when the event changed no state, e.g. a service flipped twice).
+      // injection (none when the event changed no state, e.g. a service flipped twice, or when
+      // `ctl` answered after the change; not given after a restart, where every service rises).
       let decided: number | undefined;
-      for (const s of document.services) {
-        if (scope !== 'all' && !scope.has(s.name)) continue;
+      const touched = scope === 'all' ? null : scope;
+      for (const s of touched === null ? [] : document.services) {
+        if (!touched?.has(s.name)) continue;
         for (const t of s.transitions) if (t.at >= since) decided = Math.max(decided ?? 0, t.at);
       }
       const decidedIn = decided === undefined ? undefined : decided - since;
