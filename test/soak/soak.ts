@@ -1,8 +1,9 @@
 // The soak and chaos run: one bgp-healthcheck with many services under a real ExaBGP peered with a
 // real GoBGP, checks flipping on a seeded schedule while faults are injected, and after every
 // event the peer's RIB compared with what the healthcheck decided (see ./oracle.ts).
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { runCommand } from '../e2e/harness/exec.js';
@@ -10,6 +11,7 @@ import { startExabgp, type Exabgp, type ExabgpOptions } from '../e2e/harness/exa
 import { startGobgp, type Gobgp, type GobgpOptions } from '../e2e/harness/gobgp.js';
 import { OUR_COMMAND } from '../support/healthcheck-process.js';
 import { freePorts } from '../e2e/harness/ports.js';
+import { countFds, type FdCount } from './fds.js';
 import { findPidsByArgument, isAlive } from '../e2e/harness/proc.js';
 import { Supervisor } from '../e2e/harness/processes.js';
 import { makeTempDir, removeTempDir } from '../e2e/harness/tempdir.js';
@@ -74,7 +76,7 @@ export const EVENT_KINDS: readonly EventKind[] = [...new Set(CYCLE)].sort();
 /**
  * The time after an event within which the peer must hold what the healthcheck decided, in ms:
  * interval + (fall−1)·fast-interval + 1 s for a change of health; a check that hangs or a target
- * that stalls costs its timeout on each of the `fall` checks; operator requests act at once (a
+ * that stalls is decided at its timeout, on each of the `fall` checks; operator requests act at once (a
  * drain after its drain time); a restart of either daemon adds the time the BGP session took to
  * come back, and ExaBGP's restart starts our process afresh, whose services must rise again
  * (their starts spread over the first interval).
@@ -89,7 +91,9 @@ export function convergenceBound(kind: EventKind, sessionMs: number): number {
       return health + 1000;
     case 'hang':
     case 'stall':
-      return (interval + timeout + (fall - 1) * (fastInterval + timeout)) * 1000 + 1000;
+      // The first check that hangs starts within an interval and fails at its timeout; the next
+      // starts at once (its fast interval has passed), or after the fast interval when longer.
+      return (interval + timeout + (fall - 1) * Math.max(fastInterval, timeout)) * 1000 + 1000;
     case 'disable':
     case 'enable':
       return 1000;
@@ -116,6 +120,9 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
+/** The services an event touched, whose convergence it waits for; all of them after a restart. */
+type Scope = ReadonlySet<string> | 'all';
+
 interface SoakService {
   readonly name: string;
   readonly kind: CheckKind;
@@ -129,7 +136,8 @@ interface SoakService {
 export interface ProcessSample {
   readonly pid: number;
   readonly rssKb: number;
-  readonly fds: number;
+  /** Every open file, and apart from it those the process holds for its life (see ./fds.ts). */
+  readonly fds: FdCount;
   readonly at: number;
 }
 
@@ -148,7 +156,12 @@ export interface SoakSummary {
   /** Events after which the peer did not hold what was decided within the bound and 30 s more. */
   readonly unconverged: number;
   readonly unconvergedDetails: string[];
-  readonly maxConvergeMs: Record<string, number>;
+  /** Every converged event's time from injection to the peer's agreement, by kind, in ms. */
+  readonly convergeMs: Record<string, number[]>;
+  /** The longest time from injection to the healthcheck's decision, by kind, in ms. */
+  readonly decisionMs: Record<string, number>;
+  /** The 1-minute load average at each event's end: the machine the numbers were taken on. */
+  readonly loads: number[];
   readonly boundMs: Record<string, number>;
   readonly start: ProcessSample | null;
   readonly end: ProcessSample | null;
@@ -222,8 +235,10 @@ function sample(pid: number): ProcessSample | null {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const rss = /VmRSS:\s+(\d+)/.exec(status)?.[1];
-    const fds = readdirSync(`/proc/${pid}/fd`).length;
-    return rss === undefined ? null : { pid, rssKb: Number(rss), fds, at: Date.now() };
+    const fds = countFds(pid);
+    return rss === undefined || fds === null
+      ? null
+      : { pid, rssKb: Number(rss), fds, at: Date.now() };
   } catch {
     return null;
   }
@@ -254,7 +269,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakSummary> {
   for (const s of all.filter((s) => s.pool)) if (random() < 0.5) configured.add(s.name);
 
   const eventsByKind: Record<string, number> = {};
-  const maxConvergeMs: Record<string, number> = {};
+  const convergeMs: Record<string, number[]> = {};
+  const decisionMs: Record<string, number> = {};
+  const loads: number[] = [];
   const boundMs: Record<string, number> = {};
   const mismatchDetails: string[] = [];
   const leakedDetails: string[] = [];
@@ -339,35 +356,81 @@ export async function runSoak(options: SoakOptions): Promise<SoakSummary> {
     return rib;
   };
 
-  /** Why the run has not converged yet, or undefined once it has: RIB, states and decisions. */
-  const notConverged = async (explain: boolean): Promise<string | undefined> => {
+  /**
+   * Why the services an event touched (`scope`) have not converged yet, or undefined once they
+   * have (after a start or a restart, see `restored`): first the peer's routes for their
+   * prefixes, then (once the peer agrees) their states and decisions in /status. /status is read once the peer
+   * agrees, not on every poll: for 200 services it is some 300 KB of JSON that the process under
+   * test would otherwise serialise four times a second. Services the event did not touch may flap
+   * meanwhile (on a starved machine checks time out): that is the oracle's to judge at the settle
+   * check, not this event's time.
+   */
+  const notConverged = async (
+    explain: boolean,
+    scope: Scope,
+  ): Promise<
+    { why: string; document?: undefined } | { why?: undefined; document: StatusDocument }
+  > => {
+    if (scope === 'all') return restored();
+    const touched = (name: string) => scope.has(name);
     const { rib, doubled } = await peerRib();
-    if (doubled.length > 0) return `prefixes held twice: ${doubled.join(', ')}`;
-    const ribDiff = ribDifferences(truthRib(), rib);
+    const prefixes = new Set([...scope].flatMap((n) => byName.get(n)!.routes.prefixes));
+    const ours = (line: string) => prefixes.has(line.split(':')[0]!);
+    const twice = doubled.filter(ours);
+    if (twice.length > 0) return { why: `prefixes held twice: ${twice.join(', ')}` };
+    const ribDiff = ribDifferences(truthRib(), rib).filter(ours);
     if (ribDiff.length > 0) {
       const head = `${ribDiff.length} routes differ: ${ribDiff.slice(0, 3).join('; ')}`;
-      if (!explain) return head;
+      if (!explain) return { why: head };
       // Name what the healthcheck says of the first service concerned.
       const prefix = ribDiff[0]!.split(':')[0]!;
       const owner = all.find((x) => x.routes.prefixes.includes(prefix))?.name;
-      const reported = (await status().catch(() => null))?.services.find((x) => x.name === owner);
-      const said = reported
-        ? ` (${owner}: ${reported.state}, last check: ${reported.lastCheck?.reason ?? 'none'})`
+      const said = (await status().catch(() => null))?.services.find((x) => x.name === owner);
+      const detail = said
+        ? ` (${owner}: ${said.state}, last check: ${said.lastCheck?.reason ?? 'none'})`
         : '';
-      return `${head}${said}`;
+      return { why: `${head}${detail}` };
     }
     const document = await status();
     const reported = new Set(document.services.map((s) => s.name));
-    for (const name of configured) if (!reported.has(name)) return `${name} not reported`;
-    for (const s of document.services) {
-      if (!configured.has(s.name)) return `${s.name} reported but not configured`;
+    for (const name of configured)
+      if (touched(name) && !reported.has(name)) return { why: `${name} not reported` };
+    const services = document.services.filter((s) => touched(s.name));
+    for (const s of services) {
+      if (!configured.has(s.name)) return { why: `${s.name} reported but not configured` };
       const want = settled(byName.get(s.name)!, targets.mode(s.name));
       if (s.state !== want.state)
-        return `${s.name}: ${s.state}, expected ${want.state} (last check: ${s.lastCheck?.reason ?? 'none'})`;
+        return {
+          why: `${s.name}: ${s.state}, expected ${want.state} (last check: ${s.lastCheck?.reason ?? 'none'})`,
+        };
     }
+    const verdict = judge(services, (name) => byName.get(name)?.routes, rib);
+    if (verdict.undecided.length > 0) return { why: verdict.undecided[0]! };
+    return { document };
+  };
+
+  /**
+   * After a start or a restart: whether the peer holds again what the healthcheck decided, every
+   * service past INIT. A restart is about the session and the routes coming back; where a starved
+   * machine makes some services flap meanwhile, those flaps are not the restart's time.
+   */
+  const restored = async (): Promise<
+    { why: string; document?: undefined } | { why?: undefined; document: StatusDocument }
+  > => {
+    const document = await status();
+    const reported = new Set(document.services.map((s) => s.name));
+    for (const name of configured) if (!reported.has(name)) return { why: `${name} not reported` };
+    const young = document.services.find((s) => s.state === 'INIT');
+    if (young !== undefined) return { why: `${young.name}: INIT` };
+    const { rib, doubled } = await peerRib();
+    if (doubled.length > 0) return { why: `prefixes held twice: ${doubled.join(', ')}` };
     const verdict = judge(document.services, (name) => byName.get(name)?.routes, rib);
-    if (verdict.undecided.length > 0) return verdict.undecided[0];
-    return undefined;
+    const problems = [...verdict.undecided, ...verdict.differences];
+    if (problems.length > 0)
+      return {
+        why: `${problems.length} differ from the decisions: ${problems.slice(0, 3).join('; ')}`,
+      };
+    return { document };
   };
 
   /** The oracle proper, on a fresh reading: the peer holds what the healthcheck decided. */
@@ -375,10 +438,13 @@ export async function runSoak(options: SoakOptions): Promise<SoakSummary> {
     settleChecks++;
     // /status and the RIB are read one after the other: a service that changes in between (one
     // still flapping, when the run did not converge) differs once. A wrong route stays wrong, so
-    // a difference counts when three readings a second apart all show one.
+    // a difference counts when three readings a second apart all show one. /status names the
+    // last announcement ExaBGP acknowledged: where every difference is a service whose decision
+    // is written but not yet acknowledged (ExaBGP lags on a starved machine), the readings go on,
+    // up to ten.
     let document: StatusDocument = await status();
     let problems: string[] = [];
-    for (let reading = 0; reading < 3; reading++) {
+    for (let reading = 0; reading < 10; reading++) {
       if (reading > 0) {
         await delay(1000);
         document = await status();
@@ -391,6 +457,12 @@ export async function runSoak(options: SoakOptions): Promise<SoakSummary> {
         ...verdict.differences,
       ];
       if (problems.length === 0) break;
+      const unacknowledged = new Set(verdict.undecided.map((line) => line.split(':')[0]!));
+      const owner = (prefix: string) => all.find((x) => x.routes.prefixes.includes(prefix))?.name;
+      const inFlight =
+        doubled.length === 0 &&
+        verdict.differences.every((line) => unacknowledged.has(owner(line.split(':')[0]!) ?? ''));
+      if (reading >= 2 && !inFlight) break;
     }
     if (problems.length > 0) {
       mismatches++;
@@ -440,35 +512,62 @@ export async function runSoak(options: SoakOptions): Promise<SoakSummary> {
     gobgp = await startGobgp(supervisor, dir, gobgpOptions);
     exabgp = await startExabgp(supervisor, dir, exabgpOptions);
 
-    const converge = async (kind: EventKind, since: number, sessionMs: number) => {
+    /**
+     * Waits until the services `scope` names have converged after an event injected at `since`:
+     * the peer holds what the soak steered (its RIB read every 250 ms, each reading a `gobgp`
+     * run) and /status agrees. The time is from the injection to the first reading that agrees;
+     * the decision's own time comes from the transitions /status reports.
+     */
+    const converge = async (kind: EventKind, since: number, sessionMs: number, scope: Scope) => {
       const bound = convergenceBound(kind, sessionMs);
       const deadline = since + bound + 30_000;
       let why: string | undefined = 'not checked yet';
+      let document: StatusDocument | undefined;
       // What still differed when the bound passed, to say why an event was late.
       let atBound: string | undefined;
       while (Date.now() < deadline) {
-        why = await notConverged(atBound === undefined && Date.now() - since > bound).catch(
-          (error: Error) => `cannot read: ${error.message}`,
-        );
-        if (why === undefined) break;
+        const explain = atBound === undefined && Date.now() - since > bound;
+        const reading = await notConverged(explain, scope).catch((error: Error) => ({
+          why: `cannot read: ${error.message}`,
+        }));
+        why = reading.why;
+        if (reading.why === undefined) {
+          document = reading.document;
+          break;
+        }
         if (Date.now() - since > bound) atBound ??= why;
-        await delay(250);
+        await delay(scope === 'all' ? 500 : 250);
       }
       const took = Date.now() - since;
-      if (why !== undefined) {
+      const load = loadavg()[0]!;
+      loads.push(load);
+      if (why !== undefined || document === undefined) {
         // The healthcheck has not settled where the soak steered it (on a starved machine, checks
         // time out): the peer must still hold what it decided.
         unconverged++;
         unconvergedDetails.push(`${kind}: not converged after ${took} ms: ${why}`);
-        options.log(`not converged: ${kind} after ${took} ms: ${why}`);
+        options.log(`not converged: ${kind} after ${took} ms (load ${load.toFixed(1)}): ${why}`);
         await settleCheck(kind);
         return;
       }
-      maxConvergeMs[kind] = Math.max(maxConvergeMs[kind] ?? 0, took);
+      (convergeMs[kind] ??= []).push(took);
       boundMs[kind] = Math.max(boundMs[kind] ?? 0, bound);
+      // When the healthcheck decided: its last transition among the touched services since the
+      // injection (none when the event changed no state, e.g. a service flipped twice, or when
+      // `ctl` answered after the change; not given after a restart, where every service rises).
+      let decided: number | undefined;
+      const touched = scope === 'all' ? null : scope;
+      for (const s of touched === null ? [] : document.services) {
+        if (!touched?.has(s.name)) continue;
+        for (const t of s.transitions) if (t.at >= since) decided = Math.max(decided ?? 0, t.at);
+      }
+      const decidedIn = decided === undefined ? undefined : decided - since;
+      if (decidedIn !== undefined) decisionMs[kind] = Math.max(decisionMs[kind] ?? 0, decidedIn);
       if (took > bound) {
         late++;
-        options.log(`late: ${kind} converged in ${took} ms, bound ${bound} ms (${atBound ?? '?'})`);
+        options.log(
+          `late: ${kind} converged in ${took} ms (decided in ${decidedIn ?? '?'} ms), bound ${bound} ms, load ${load.toFixed(1)} (${atBound ?? '?'})`,
+        );
       }
       // One more interval, so every service re-announces once, then the oracle on a fresh reading.
       await delay(TIMING.interval * 1000);
@@ -478,7 +577,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakSummary> {
     // The start is an event too: ExaBGP starts us, every service rises.
     const began = Date.now();
     const firstSession = await waitSession(began, 30_000);
-    await converge('start', began, firstSession);
+    await converge('start', began, firstSession, 'all');
 
     const stopAt = Date.now() + options.minutes * 60_000;
     let cycle: EventKind[] = [];
@@ -500,20 +599,26 @@ export async function runSoak(options: SoakOptions): Promise<SoakSummary> {
       // restart) there are none, so that one process lives through the second half.
       const secondHalf = Date.now() > stopAt - (options.minutes * 60_000) / 2;
       if (kind === 'exabgp-restart' && secondHalf && (eventsByKind[kind] ?? 0) > 0) kind = 'flip';
-      const since = Date.now();
+      // An event is timed from the moment its injection is complete (every target in its new
+      // mode, `ctl` answered, SIGHUP sent); a restart from the moment the daemon is stopped.
+      let since = Date.now();
       let sessionMs = 0;
       let note = '';
+      let scope: Scope = 'all';
       const present = base.filter((s) => configured.has(s.name));
       switch (kind) {
         case 'flip': {
           // Many services flap at once: up to a tenth of them, either way.
           const count = 1 + Math.floor(random() * Math.max(1, options.services / 10));
           const names = [...configured];
+          const flipped = new Set<string>();
           for (let i = 0; i < count; i++) {
             const s = byName.get(pick(names))!;
+            flipped.add(s.name);
             await targets.setMode(s.name, s.kind, passes(targets.mode(s.name)) ? 'down' : 'ok');
           }
           note = `${count} services`;
+          scope = flipped;
           break;
         }
         case 'hang':
@@ -528,6 +633,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakSummary> {
           const s = pick(all.filter((x) => x.kind === kindOf && configured.has(x.name)));
           faulty.set(kind, s);
           await targets.setMode(s.name, s.kind, kind);
+          scope = new Set(before === undefined ? [s.name] : [s.name, before.name]);
           note = before === undefined ? s.name : `${s.name} (${before.name} heals)`;
           break;
         }
@@ -536,7 +642,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakSummary> {
           const result = await ctl(socket, ['disable', s.name, '--reason', 'soak']);
           if (result !== undefined) options.log(`ctl disable ${s.name}: ${result}`);
           s.maintenance = true;
-          note = s.name;
+          note = `${s.name} (ctl answered in ${Date.now() - since} ms)`;
+          scope = new Set([s.name]);
           break;
         }
         case 'enable': {
@@ -546,7 +653,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakSummary> {
           if (result !== undefined) options.log(`ctl enable ${s.name}: ${result}`);
           s.maintenance = false;
           s.drained = false;
-          note = s.name;
+          note = `${s.name} (ctl answered in ${Date.now() - since} ms)`;
+          scope = new Set([s.name]);
           break;
         }
         case 'drain': {
@@ -554,7 +662,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakSummary> {
           const result = await ctl(socket, ['drain', s.name]);
           if (result !== undefined) options.log(`ctl drain ${s.name}: ${result}`);
           s.drained = true;
-          note = s.name;
+          note = `${s.name} (ctl answered in ${Date.now() - since} ms)`;
+          scope = new Set([s.name]);
           break;
         }
         case 'reload': {
@@ -574,6 +683,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakSummary> {
           const document = await status();
           process.kill(document.pid, 'SIGHUP');
           note = changed.join(' ');
+          scope = new Set(changed.map((c) => c.slice(1)));
           break;
         }
         case 'exabgp-restart': {
@@ -602,10 +712,11 @@ export async function runSoak(options: SoakOptions): Promise<SoakSummary> {
           break;
         }
       }
+      if (kind !== 'exabgp-restart' && kind !== 'gobgp-restart') since = Date.now();
       events++;
       eventsByKind[kind] = (eventsByKind[kind] ?? 0) + 1;
       options.log(`event ${events}: ${kind} ${note}`);
-      await converge(kind, since, sessionMs);
+      await converge(kind, since, sessionMs, scope);
     }
 
     // The end: ExaBGP stops, our process must follow, and nothing of ours may stay behind.
@@ -645,7 +756,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakSummary> {
     late,
     unconverged,
     unconvergedDetails,
-    maxConvergeMs,
+    convergeMs,
+    decisionMs,
+    loads,
     boundMs,
     start,
     end,
@@ -664,26 +777,50 @@ async function ctl(socket: string, args: readonly string[]): Promise<string | un
 
 const mb = (kb: number) => (kb / 1024).toFixed(1);
 
-/** The one summary line. */
+/** The middle value (the lower of the two middle ones for an even count). */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((x, y) => x - y);
+  return sorted[Math.floor((sorted.length - 1) / 2)] ?? 0;
+}
+
+/**
+ * The one summary line: the load the run had, what it injected and found, per kind of event the
+ * time to converge (longest, median, bound) and to decide (longest), RSS and open files (all, and
+ * those held for the process's life: the rest are checks in flight) at start and end.
+ */
 export function formatSummary(summary: SoakSummary): string {
-  const converge = Object.keys(summary.maxConvergeMs)
+  const converge = Object.keys(summary.convergeMs)
     .sort()
-    .map((kind) => `${kind} ${summary.maxConvergeMs[kind]}/${summary.boundMs[kind]}`)
+    .map((kind) => {
+      const times = summary.convergeMs[kind]!;
+      const decided = summary.decisionMs[kind];
+      return (
+        `${kind} ${Math.max(...times)}/${median(times)}/${summary.boundMs[kind]}` +
+        (decided === undefined ? '' : ` (${decided})`)
+      );
+    })
     .join(', ');
   const process = (first: ProcessSample | null, last: ProcessSample | null) =>
     first && last
-      ? `rss ${mb(first.rssKb)}→${mb(last.rssKb)} MB, fds ${first.fds}→${last.fds}`
+      ? `rss ${mb(first.rssKb)}→${mb(last.rssKb)} MB, fds ${first.fds.total}→${last.fds.total} ` +
+        `(held ${first.fds.held}→${last.fds.held})`
       : 'no samples';
   const longest = summary.longest;
   const lived = longest
     ? `; longest-lived process (${((longest.last.at - longest.first.at) / 60_000).toFixed(1)} min): ${process(longest.first, longest.last)}`
     : '';
+  const loads = summary.loads;
+  const load =
+    loads.length === 0
+      ? ''
+      : `, load ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)} (median ${median(loads).toFixed(1)})`;
   return (
-    `soak: ${summary.services} services, ${summary.minutes} min, seed ${summary.seed}: ` +
+    `soak: ${summary.services} services, ${summary.minutes} min, seed ${summary.seed}${load}: ` +
     `${summary.events} events injected, ${summary.stateChanges} state changes, ` +
     `${summary.settleChecks} settle checks, ${summary.mismatches} mismatches, ` +
     `${summary.unconverged} not converged, ${summary.late} late; ` +
-    `max converge ms/bound: ${converge}; ${process(summary.start, summary.end)}${lived}; ` +
+    `converge ms max/median/bound (decided ms max): ${converge}; ` +
+    `${process(summary.start, summary.end)}${lived}; ` +
     `${summary.leaked} leaked processes`
   );
 }
