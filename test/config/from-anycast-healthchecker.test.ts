@@ -58,8 +58,20 @@ describe('convert from anycast-healthchecker', () => {
       protocol: 'bgp_healthcheck',
       variable: 'V4_SET',
       variable6: 'V6_SET',
-      dummyPrefix: expect.objectContaining({ text: '10.255.255.255/32' }),
-      dummyPrefix6: expect.objectContaining({ text: '2001:db8::ffff/128' }),
+      dummyPrefix: {
+        kind: 'prefix',
+        family: 4,
+        address: '10.255.255.255',
+        length: 32,
+        text: '10.255.255.255/32',
+      },
+      dummyPrefix6: {
+        kind: 'prefix',
+        family: 6,
+        address: '2001:db8::ffff',
+        length: 128,
+        text: '2001:db8::ffff/128',
+      },
       socket: '/run/bird/bird.ctl',
       reconfigure: 'sudo birdc configure',
     });
@@ -196,7 +208,8 @@ custom_bird_reconfigure_cmd = /bin/reload
       expect.objectContaining({
         key: 'bird6_reconfigure_cmd',
         line: 12,
-        message: expect.stringMatching(/one reconfigure command/),
+        message:
+          'BIRD 2 serves both families: one reconfigure command (sudo birdc configure) follows every change',
       }),
     ]);
   });

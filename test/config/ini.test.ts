@@ -10,7 +10,7 @@ function read(...sources: [string, string][]) {
 
 function values(reader: IniReader, section: string): Record<string, string> {
   const found = reader.result().find((s) => s.name === section);
-  return Object.fromEntries([...(found?.values ?? new Map())].map(([k, v]) => [k, v.value]));
+  return Object.fromEntries([...(found?.values.values() ?? [])].map((v) => [v.key, v.value]));
 }
 
 function issueOf(run: () => unknown): string {
