@@ -3,16 +3,23 @@ import { writeFile } from 'node:fs/promises';
 import { expect, it } from 'vitest';
 import { implementationMissing, selectedImplementation } from '../e2e/harness/healthcheck.js';
 import { describeWhen } from '../e2e/harness/tools.js';
-import { runAnycastLab } from './anycast.js';
+import { LAB_SPEAKERS, runAnycastLab, type LabSpeaker } from './anycast.js';
 
 const implementation = selectedImplementation();
+/** ANYCAST_LAB_SPEAKER picks the speaker on the servers (the lab script's --speaker); default exabgp. */
+const speaker = (process.env.ANYCAST_LAB_SPEAKER ?? 'exabgp') as LabSpeaker;
+if (!LAB_SPEAKERS.includes(speaker))
+  throw new Error(
+    `ANYCAST_LAB_SPEAKER: expected one of ${LAB_SPEAKERS.join(', ')}, not '${speaker}'`,
+  );
+const SPEAKER_TOOLS: Record<LabSpeaker, string[]> = { exabgp: ['exabgp'], bird: ['bird', 'birdc'] };
 /** Slack over the bound for BGP propagation, process start-up and a loaded 2-core machine. */
 const SLACK_MS = 4000;
 
 describeWhen(
-  `anycast failover lab (three servers running the ${implementation} healthcheck, one GoBGP router)`,
+  `anycast failover lab (three servers running the ${implementation} healthcheck with ${speaker}, one GoBGP router)`,
   {
-    tools: ['ip', 'exabgp', 'gobgpd', 'gobgp', 'bash'],
+    tools: ['ip', ...SPEAKER_TOOLS[speaker], 'gobgpd', 'gobgp', 'bash'],
     root: true,
     extra: [() => implementationMissing(implementation)],
   },
@@ -20,6 +27,7 @@ describeWhen(
     it('moves traffic away from a dead or drained server and back, each within its bound', async () => {
       const report = await runAnycastLab({
         implementation,
+        speaker,
         log: (line) => process.stdout.write(`[anycast-lab] ${line}\n`),
       });
       if (process.env.ANYCAST_LAB_REPORT !== undefined) {
