@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../src/config/errors.js';
 import {
   convertAnycastHealthchecker,
   type IniSource,
 } from '../../src/config/from-anycast-healthchecker.js';
 import { loadYamlConfig } from '../../src/config/yaml.js';
+import { configErrorOf } from '../support/config-error.js';
 
 const MAIN: IniSource = {
   file: 'main.conf',
@@ -32,16 +32,6 @@ function convert(main: IniSource | null, ...services: IniSource[]) {
   const loaded = loadYamlConfig(result.yaml, 'out.yaml');
   if (!loaded.ok) throw new Error(JSON.stringify(loaded.issues));
   return { ...result, config: loaded.config };
-}
-
-function issueOf(run: () => unknown): string {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof ConfigError) return error.message;
-    throw error;
-  }
-  throw new Error('no error');
 }
 
 describe('convert from anycast-healthchecker', () => {
@@ -224,7 +214,8 @@ custom_bird_reconfigure_cmd = /bin/reload
   });
 
   it('refuses bad values naming the file, the line and the key', () => {
-    const bad = (text: string) => issueOf(() => convertAnycastHealthchecker(MAIN, [service(text)]));
+    const bad = (text: string) =>
+      configErrorOf(() => convertAnycastHealthchecker(MAIN, [service(text)]));
     expect(bad('[a]\ncheck_cmd = t\ncheck_disabled = false\nip_prefix = 10.0.0.300\n')).toBe(
       "svc.conf:4: ip_prefix: expected an IP prefix such as 10.52.12.1/32, not '10.0.0.300'",
     );
@@ -247,7 +238,7 @@ custom_bird_reconfigure_cmd = /bin/reload
       bad('[a]\ncheck_cmd = t\ncheck_disabled = false\nip_prefix = 10.0.0.1\nip_version = 6\n'),
     ).toBe('svc.conf:5: ip_version: ip_version 6 does not match ip_prefix 10.0.0.1/32');
     expect(
-      issueOf(() =>
+      configErrorOf(() =>
         convertAnycastHealthchecker(null, [
           service('[a]\ncheck_cmd = t\ncheck_disabled = false\nip_prefix = ::1\n'),
         ]),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../src/config/errors.js';
 import { IniReader } from '../../src/config/ini.js';
+import { configErrorOf } from '../support/config-error.js';
 
 function read(...sources: [string, string][]) {
   const reader = new IniReader();
@@ -11,16 +11,6 @@ function read(...sources: [string, string][]) {
 function values(reader: IniReader, section: string): Record<string, string> {
   const found = reader.result().find((s) => s.name === section);
   return Object.fromEntries([...(found?.values.values() ?? [])].map((v) => [v.key, v.value]));
-}
-
-function issueOf(run: () => unknown): string {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof ConfigError) return error.message;
-    throw error;
-  }
-  throw new Error('no error');
 }
 
 describe('INI files as configparser reads them', () => {
@@ -60,28 +50,28 @@ describe('INI files as configparser reads them', () => {
   });
 
   it('refuses, naming file and line: a key before a section, a line without = or :, duplicates', () => {
-    expect(issueOf(() => read(['a.conf', '\nk = v\n']))).toBe(
+    expect(configErrorOf(() => read(['a.conf', '\nk = v\n']))).toBe(
       'a.conf:2: k = v: a setting before any [section] header',
     );
-    expect(issueOf(() => read(['a.conf', '[s]\njust words\n']))).toBe(
+    expect(configErrorOf(() => read(['a.conf', '[s]\njust words\n']))).toBe(
       "a.conf:2: just words: expected 'key = value' or a [section]",
     );
-    expect(issueOf(() => read(['a.conf', '[s]\n[t]\n[s]\n']))).toBe(
+    expect(configErrorOf(() => read(['a.conf', '[s]\n[t]\n[s]\n']))).toBe(
       'a.conf:3: [s]: this section appears twice in the file',
     );
-    expect(issueOf(() => read(['a.conf', '[s]\nk = 1\nK = 2\n']))).toBe(
+    expect(configErrorOf(() => read(['a.conf', '[s]\nk = 1\nK = 2\n']))).toBe(
       'a.conf:3: k: set twice in [s]',
     );
   });
 
   it('refuses a bad % and a reference to an unknown key, naming the line of the value', () => {
-    expect(issueOf(() => read(['a.conf', '[s]\n\nk = 50%\n']).result())).toMatch(
+    expect(configErrorOf(() => read(['a.conf', '[s]\n\nk = 50%\n']).result())).toMatch(
       /^a\.conf:3: k: '%' must be followed/,
     );
-    expect(issueOf(() => read(['a.conf', '[s]\nk = %(nope)s\n']).result())).toBe(
+    expect(configErrorOf(() => read(['a.conf', '[s]\nk = %(nope)s\n']).result())).toBe(
       'a.conf:2: k: %(nope)s names no key of this section or DEFAULT',
     );
-    expect(issueOf(() => read(['a.conf', '[s]\na = %(b)s\nb = %(a)s\n']).result())).toMatch(
+    expect(configErrorOf(() => read(['a.conf', '[s]\na = %(b)s\nb = %(a)s\n']).result())).toMatch(
       /^a\.conf:2: a: %\(\.\.\.\)s references nest deeper than 10/,
     );
   });
