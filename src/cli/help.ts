@@ -23,6 +23,7 @@ export function helpText(): string {
     'usage: bgp-healthcheck [OPTIONS]',
     '       bgp-healthcheck check-config FILE',
     '       bgp-healthcheck convert FILE.conf',
+    '       bgp-healthcheck convert --from anycast-healthchecker [MAIN.conf] [SERVICE_DIR]',
     '       bgp-healthcheck ctl [--socket PATH] status|disable|enable|drain|check|reload ...',
     '       bgp-healthcheck nagios [--socket PATH] [--warning N] [--critical N]',
     '',

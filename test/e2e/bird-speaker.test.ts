@@ -1,8 +1,8 @@
 // BIRD 2 as the speaker bgp-healthcheck drives, GoBGP as the peer whose RIB is read.
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
-import { OUR_BIN } from '../support/healthcheck-process.js';
+import { OUR_BIN, runOurs } from '../support/healthcheck-process.js';
 import { birdSpeakerConfig, startBirdWithConfig, type Bird } from './harness/bird.js';
 import { startGobgp, type Family, type Gobgp, type RibPath } from './harness/gobgp.js';
 import { SteeredCheck } from './harness/healthcheck.js';
@@ -249,6 +249,62 @@ describeWhen(
       expect(exit).toEqual({ code: 0, signal: null });
       await gone(lab, 'ipv4', PREFIX, 'after SIGTERM');
       expect(await readFile(lab.include, 'utf8')).not.toContain(PREFIX);
+    }, 90_000);
+    it('runs a config converted from anycast-healthchecker: the prefix set follows the check', async () => {
+      const lab = await startLab(
+        'bird-converted',
+        { ipv4: 'where net ~ ACAST_PS_ADVERTISE', ipv6: 'where net ~ ACAST6_PS_ADVERTISE' },
+        [
+          'protocol static anycast4 {',
+          '  ipv4;',
+          `  route ${PREFIX} blackhole { bgp_next_hop = 192.0.2.10; };`,
+          '}',
+        ],
+        'define ACAST_PS_ADVERTISE = [ 10.189.200.255/32 ];\ndefine ACAST6_PS_ADVERTISE = [ 2001:db8::1/128 ];\n',
+      );
+      // anycast-healthchecker's files, written from its documented format.
+      const main = join(lab.dir, 'anycast-healthchecker.conf');
+      const serviceDir = join(lab.dir, 'anycast-healthchecker.d');
+      await mkdir(serviceDir);
+      await writeFile(
+        main,
+        [
+          '[daemon]',
+          `bird_conf = ${lab.include}`,
+          `bird_reconfigure_cmd = birdc -s ${lab.bird.socket} configure`,
+          '',
+        ].join('\n'),
+      );
+      await writeFile(
+        join(serviceDir, 'dns.conf'),
+        [
+          '[dns.example.com]',
+          `check_cmd = ${lab.check.script}`,
+          'check_interval = 0.5',
+          'check_rise = 2',
+          'check_fail = 2',
+          'check_disabled = false',
+          `ip_prefix = ${PREFIX}`,
+          'ip_check_disabled = true',
+          '',
+        ].join('\n'),
+      );
+      const converted = await runOurs([
+        'convert',
+        '--from',
+        'anycast-healthchecker',
+        main,
+        serviceDir,
+      ]);
+      expect(converted).toMatchObject({ code: 0, stderr: '' });
+      const hc = await startHealthcheck(lab, converted.stdout);
+      await path(lab, 'ipv4', PREFIX, () => true, 'in the set (UP)');
+      await lab.check.setHealthy(false);
+      await gone(lab, 'ipv4', PREFIX, 'on DOWN');
+      await lab.check.setHealthy(true);
+      await path(lab, 'ipv4', PREFIX, () => true, 'back in the set (UP)');
+      expect(await lab.supervisor.stop(hc)).toEqual({ code: 0, signal: null });
+      await gone(lab, 'ipv4', PREFIX, 'after SIGTERM');
     }, 90_000);
   },
 );

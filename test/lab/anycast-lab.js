@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 // Runs the anycast failover lab by hand and prints the measured failover times as a table.
 // Usage (as root, from the repository, after `npm run build`):
-//   node test/lab/anycast-lab.js [--reference] [--runs N] [--json]
+//   node test/lab/anycast-lab.js [--reference] [--speaker exabgp|bird] [--runs N] [--json]
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import process from 'node:process';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +12,16 @@ import { fileURLToPath } from 'node:url';
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const args = process.argv.slice(2);
 const implementation = args.includes('--reference') ? 'reference' : 'ours';
+const speakerAt = args.indexOf('--speaker');
+const speaker = speakerAt >= 0 ? args[speakerAt + 1] : 'exabgp';
+// Each speaker is one starter in test/lab/anycast.ts; the reference healthcheck speaks only to ExaBGP.
+if (
+  !['exabgp', 'bird'].includes(speaker ?? '') ||
+  (speaker !== 'exabgp' && implementation === 'reference')
+) {
+  process.stderr.write('anycast-lab: --speaker takes exabgp or bird (bird not with --reference)\n');
+  process.exit(2);
+}
 const runsAt = args.indexOf('--runs');
 const runs = runsAt >= 0 ? Number(args[runsAt + 1]) : 1;
 if (!Number.isInteger(runs) || runs < 1) {
@@ -35,6 +45,7 @@ try {
           ...process.env,
           ANYCAST_LAB_REPORT: reportFile,
           BGP_HC_E2E_IMPL: implementation,
+          ANYCAST_LAB_SPEAKER: speaker,
           REQUIRE_E2E: '1',
         },
       },
@@ -54,7 +65,9 @@ try {
 const first = reports[0];
 const t = first.timing;
 process.stdout.write(
-  `\nanycast lab, ${implementation} healthcheck: interval ${t.interval} s, fast-interval ${t.fastInterval} s, ` +
+  `\nanycast lab, ${implementation} healthcheck, speaker ${speaker}, load average ${loadavg()
+    .map((load) => load.toFixed(2))
+    .join(' ')}: interval ${t.interval} s, fast-interval ${t.fastInterval} s, ` +
     `timeout ${t.timeout} s, rise ${t.rise}, fall ${t.fall}; ${runs} run(s)\n\n`,
 );
 /** "min / median / max" of a list of milliseconds (values missing from a run are left out). */

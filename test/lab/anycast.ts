@@ -3,6 +3,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
+import { birdSpeakerConfig, startBirdWithConfig } from '../e2e/harness/bird.js';
 import { startExabgp } from '../e2e/harness/exabgp.js';
 import { startGobgp, type Gobgp, type RibPath } from '../e2e/harness/gobgp.js';
 import {
@@ -11,9 +12,15 @@ import {
   type Implementation,
   type OptionValue,
 } from '../e2e/harness/healthcheck.js';
-import { addNamespace, deleteNamespace, linkNamespaces } from '../e2e/harness/netns.js';
+import {
+  addNamespace,
+  deleteNamespace,
+  inNamespace,
+  linkNamespaces,
+} from '../e2e/harness/netns.js';
 import { Supervisor, type Daemon } from '../e2e/harness/processes.js';
 import { makeTempDir, removeTempDir } from '../e2e/harness/tempdir.js';
+import { OUR_COMMAND } from '../support/healthcheck-process.js';
 import { waitFor } from '../e2e/harness/wait.js';
 
 export const ANYCAST_PREFIX = '198.51.100.53/32';
@@ -66,6 +73,7 @@ export interface LabEvent {
 
 export interface LabReport {
   readonly implementation: Implementation;
+  readonly speaker: LabSpeaker;
   readonly events: LabEvent[];
   readonly timing: typeof LAB_TIMING;
 }
@@ -113,6 +121,8 @@ async function measure(
 
 export interface LabOptions {
   readonly implementation: Implementation;
+  /** The BGP speaker on each server (default exabgp). */
+  readonly speaker?: LabSpeaker;
   /** Prints progress lines (the runnable script sets it). */
   readonly log?: (line: string) => void;
 }
@@ -120,6 +130,9 @@ export interface LabOptions {
 /** Builds the lab, runs the four events, tears everything down (also on failure) and reports. */
 export async function runAnycastLab(options: LabOptions): Promise<LabReport> {
   const log = options.log ?? (() => undefined);
+  const speaker = options.speaker ?? 'exabgp';
+  if (speaker !== 'exabgp' && options.implementation === 'reference')
+    throw new Error(`the reference healthcheck speaks only to ExaBGP, not ${speaker}`);
   const tag = `bgphc-lab-${process.pid}`;
   const routerNs = `${tag}-r`;
   const namespaces: string[] = [];
@@ -214,37 +227,12 @@ export async function runAnycastLab(options: LabOptions): Promise<LabReport> {
         ].join('\n'),
         { mode: 0o755 },
       );
-      const config = join(server.dir, 'healthcheck.conf');
-      const hc: Record<string, OptionValue> = {
-        name: `lab-s${server.index}`,
-        command: check,
-        interval: LAB_TIMING.interval,
-        'fast-interval': LAB_TIMING.fastInterval,
-        timeout: LAB_TIMING.timeout,
-        rise: LAB_TIMING.rise,
-        fall: LAB_TIMING.fall,
-        'up-metric': LAB_METRICS.up,
-        'down-metric': LAB_METRICS.down,
-        'disabled-metric': LAB_METRICS.disabled,
-        disable: server.disableFile,
-        execute: hook,
-        ip: ANYCAST_PREFIX,
-        'next-hop': server.address,
-        'no-ip-setup': true,
-        'no-syslog': true,
-        // Server 1 leaves the anycast group when its service dies; the others only drain by MED.
-        'withdraw-on-down': server.index === 1,
-      };
-      await writeFile(config, healthcheckConfig(hc), { mode: 0o644 });
-      await startExabgp(supervisor, server.dir, {
-        peerAddress: routerAddress(server.index),
-        peerPort: 179,
-        localAddress: server.address,
-        localAs: LAB_AS,
-        peerAs: LAB_AS,
-        routerId: server.address,
-        processArgv: healthcheckArgv(options.implementation, config),
-        netns: server.netns,
+      await SPEAKER_STARTERS[speaker]({
+        supervisor,
+        implementation: options.implementation,
+        server,
+        check,
+        hook,
       });
     }
 
@@ -339,7 +327,7 @@ export async function runAnycastLab(options: LabOptions): Promise<LabReport> {
       () => startHttp(s1),
       allUp,
     );
-    return { implementation: options.implementation, events, timing: LAB_TIMING };
+    return { implementation: options.implementation, speaker, events, timing: LAB_TIMING };
   } finally {
     await supervisor.stopAll();
     for (const netns of namespaces.reverse()) await deleteNamespace(netns);
@@ -355,3 +343,138 @@ async function readLines(file: string): Promise<string[]> {
 async function makeServerDir(dir: string): Promise<void> {
   await mkdir(dir, { mode: 0o755 });
 }
+
+/** The speakers a lab server can run; each is one function below. */
+export const LAB_SPEAKERS = ['exabgp', 'bird'] as const;
+export type LabSpeaker = (typeof LAB_SPEAKERS)[number];
+
+interface ServerSetup {
+  readonly supervisor: Supervisor;
+  readonly implementation: Implementation;
+  readonly server: Server;
+  /** The HTTP check script and the transition hook (called with STATE set). */
+  readonly check: string;
+  readonly hook: string;
+}
+
+/** What every server's healthcheck does, whatever carries its routes. */
+function serviceOptions({ server, check, hook }: ServerSetup) {
+  return {
+    name: `lab-s${server.index}`,
+    check,
+    hook,
+    // Server 1 leaves the anycast group when its service dies; the others only drain by MED.
+    withdrawOnDown: server.index === 1,
+  };
+}
+
+/** ExaBGP runs the healthcheck as its process, with the ExaBGP-format options file. */
+async function startExabgpServer(setup: ServerSetup): Promise<void> {
+  const { server } = setup;
+  const service = serviceOptions(setup);
+  const config = join(server.dir, 'healthcheck.conf');
+  const hc: Record<string, OptionValue> = {
+    name: service.name,
+    command: service.check,
+    interval: LAB_TIMING.interval,
+    'fast-interval': LAB_TIMING.fastInterval,
+    timeout: LAB_TIMING.timeout,
+    rise: LAB_TIMING.rise,
+    fall: LAB_TIMING.fall,
+    'up-metric': LAB_METRICS.up,
+    'down-metric': LAB_METRICS.down,
+    'disabled-metric': LAB_METRICS.disabled,
+    disable: server.disableFile,
+    execute: service.hook,
+    ip: ANYCAST_PREFIX,
+    'next-hop': server.address,
+    'no-ip-setup': true,
+    'no-syslog': true,
+    'withdraw-on-down': service.withdrawOnDown,
+  };
+  await writeFile(config, healthcheckConfig(hc), { mode: 0o644 });
+  await startExabgp(setup.supervisor, server.dir, {
+    peerAddress: routerAddress(server.index),
+    peerPort: 179,
+    localAddress: server.address,
+    localAs: LAB_AS,
+    peerAs: LAB_AS,
+    routerId: server.address,
+    processArgv: healthcheckArgv(setup.implementation, config),
+    netns: server.netns,
+  });
+}
+
+/** The same service as YAML, for a speaker other than ExaBGP. */
+function serviceYaml(setup: ServerSetup, speaker: readonly string[]): string {
+  const service = serviceOptions(setup);
+  return [
+    'speaker:',
+    ...speaker.map((line) => `  ${line}`),
+    'services:',
+    `  - name: ${service.name}`,
+    `    disable: ${setup.server.disableFile}`,
+    `    timing: { interval: ${LAB_TIMING.interval}, fast-interval: ${LAB_TIMING.fastInterval}, timeout: ${LAB_TIMING.timeout}, rise: ${LAB_TIMING.rise}, fall: ${LAB_TIMING.fall} }`,
+    `    hooks: { execute: ${service.hook} }`,
+    `    checks: [{ type: command, command: ${service.check} }]`,
+    '    routes:',
+    `      prefixes: [${ANYCAST_PREFIX}]`,
+    `      next-hop: ${setup.server.address}`,
+    `      up-metric: ${LAB_METRICS.up}`,
+    `      down-metric: ${LAB_METRICS.down}`,
+    `      disabled-metric: ${LAB_METRICS.disabled}`,
+    `      withdraw-on-down: ${service.withdrawOnDown}`,
+    '      ip-setup: false',
+    '',
+  ].join('\n');
+}
+
+/** bgp-healthcheck in the server's namespace, reading `yaml`. */
+async function startOurs(setup: ServerSetup, yaml: string): Promise<void> {
+  const config = join(setup.server.dir, 'healthcheck.yaml');
+  await writeFile(config, yaml, { mode: 0o644 });
+  const [first = process.execPath, ...rest] = OUR_COMMAND;
+  const [command, args] = inNamespace(setup.server.netns, first, [
+    ...rest,
+    '--config',
+    config,
+    '--no-syslog',
+  ]);
+  setup.supervisor.start(`bgp-healthcheck-s${setup.server.index}`, command, args, {
+    logFile: join(setup.server.dir, 'healthcheck.log'),
+  });
+}
+
+/** BIRD 2 peers with the router; our process writes the file it includes (static layout: MEDs). */
+async function startBirdServer(setup: ServerSetup): Promise<void> {
+  const { server } = setup;
+  const include = join(server.dir, 'bgp-healthcheck.conf');
+  await writeFile(include, '', { mode: 0o644 });
+  const bird = await startBirdWithConfig(
+    setup.supervisor,
+    server.dir,
+    birdSpeakerConfig({
+      routerId: server.address,
+      localAddress: server.address,
+      localPort: 179,
+      as: LAB_AS,
+      peerAddress: routerAddress(server.index),
+      peerPort: 179,
+      include,
+      exportFilter: {
+        ipv4: 'where proto = "bgp_healthcheck4"',
+        ipv6: 'where proto = "bgp_healthcheck6"',
+      },
+    }),
+    server.netns,
+  );
+  await startOurs(
+    setup,
+    serviceYaml(setup, ['type: bird', `file: ${include}`, `socket: ${bird.socket}`]),
+  );
+}
+
+const SPEAKER_STARTERS: Record<LabSpeaker, (setup: ServerSetup) => Promise<void>> = {
+  exabgp: startExabgpServer,
+  bird: startBirdServer,
+};

@@ -2,7 +2,9 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runCommand } from './exec.js';
+import { inNamespace } from './netns.js';
 import type { Daemon, Supervisor } from './processes.js';
+import { resolveCommand } from './tools.js';
 import { waitFor } from './wait.js';
 
 export interface BirdOptions {
@@ -146,19 +148,22 @@ export async function startBirdWithConfig(
   supervisor: Supervisor,
   dir: string,
   config: string,
+  netns?: string,
 ): Promise<Bird> {
   const file = join(dir, 'bird.conf');
   const socket = join(dir, 'bird.ctl');
   await writeFile(file, config, { mode: 0o644 });
   // -f keeps it in the foreground, so the supervisor owns the real daemon.
-  const daemon = supervisor.start(
-    'bird',
-    'bird',
-    ['-f', '-c', file, '-s', socket, '-P', join(dir, 'bird.pid')],
-    {
-      logFile: join(dir, 'bird.log'),
-    },
-  );
+  const [command, args] = inNamespace(netns, resolveCommand('bird'), [
+    '-f',
+    '-c',
+    file,
+    '-s',
+    socket,
+    '-P',
+    join(dir, 'bird.pid'),
+  ]);
+  const daemon = supervisor.start('bird', command, args, { logFile: join(dir, 'bird.log') });
   const bird = new Bird(daemon, socket);
   await waitFor(
     async () => {
