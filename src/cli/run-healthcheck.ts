@@ -320,6 +320,16 @@ export async function runHealthcheck(argv: readonly string[]): Promise<number> {
       onAck: metrics ? (answer) => metrics.ackObserved(answer) : undefined,
     });
     speaker = new ExabgpSpeaker(api);
+  } else if (config.speaker.type === 'frr') {
+    const { createFrrSpeaker } = await import('../frr/speaker.js');
+    const frr = createFrrSpeaker(
+      config.speaker,
+      log,
+      metrics ? (ok) => metrics.applyObserved(ok) : undefined,
+    );
+    // What a previous run left in FRR is removed at once: no route before its checks.
+    void frr.sync();
+    speaker = frr;
   } else {
     const { createBirdSpeaker } = await import('../bird/speaker.js');
     const bird = createBirdSpeaker(
