@@ -144,7 +144,7 @@ export function parseRunningConfig(text: string, owned: Owned): RunningConfig {
         routeMaps.set(map[1]!, routeMap);
         continue;
       }
-      const route = /^ipv6? route (\S+) blackhole tag (\d+)(?: \d+)?$/.exec(line);
+      const route = /^ip(?:v6)? route (\S+) blackhole tag (\d+)(?: \d+)?$/.exec(line);
       if (route !== null && Number(route[2]) === owned.tag) statics.push(line);
       continue;
     }
