@@ -41,7 +41,8 @@ export class FrrApplier implements RouteApplier {
       timeoutMs: VTYSH_TIMEOUT_MS,
       maxOutputBytes: MAX_CONFIG_BYTES,
     });
-    const what = `'${this.config.vtysh.join(' ')} -c ${JSON.stringify(command.split('\n')[0] === 'configure terminal' ? 'configure terminal ...' : command)}'`;
+    const shown = command.startsWith('configure terminal\n') ? 'configure terminal ...' : command;
+    const what = `'${this.config.vtysh.join(' ')} -c "${shown}"'`;
     // vtysh exits 0 with "% ..." when a daemon it asked is not running.
     if (!succeeded(result) || result.truncated || /^% /m.test(result.output))
       throw new Error(describeRun(what, result));
