@@ -6,6 +6,7 @@ import type { Service } from '../core/service.js';
 import {
   EXABGP_SPEAKER,
   type BirdSpeakerConfig,
+  type FrrSpeakerConfig,
   type SpeakerConfig,
 } from '../core/speaker-config.js';
 import { ConfigError, formatIssue, type ConfigIssue } from '../config/errors.js';
@@ -118,6 +119,27 @@ async function birdPreview(speaker: BirdSpeakerConfig, services: readonly Servic
   return out;
 }
 
+/** What FRR would be told through vtysh, from a running config with nothing of ours, in each state. */
+async function frrPreview(speaker: FrrSpeakerConfig, services: readonly Service[]) {
+  const { frrPlan, frrRoutes, parseRunningConfig } = await import('../frr/commands.js');
+  const { DesiredRoutes } = await import('../speakers/route-set.js');
+  // Without `asn`, the ASN is read from FRR's running config when the process runs.
+  const asn = speaker.asn ?? 0;
+  const running = parseRunningConfig(`router bgp ${asn}\n`, speaker);
+  const out = [
+    `# speaker frr: each change runs '${speaker.vtysh.join(' ')} -c' with the difference from 'show running-config'`,
+  ];
+  for (const state of STATES) {
+    const desired = new DesiredRoutes();
+    for (const service of services) desired.set(service, state);
+    const plan = frrPlan({ ...speaker, asn }, running, frrRoutes(speaker, desired.list()));
+    out.push(`# ${state}`);
+    for (const line of plan.commands)
+      out.push(line === 'router bgp 0' && speaker.asn === null ? 'router bgp ASN' : line);
+  }
+  return out;
+}
+
 export async function checkConfigCommand(args: string[], io: CliIo): Promise<number> {
   if (asksForHelp(args)) {
     io.stdout(HELP);
@@ -177,6 +199,7 @@ export async function checkConfigCommand(args: string[], io: CliIo): Promise<num
     return EXIT_INVALID;
   }
   if (speaker.type === 'bird') lines.push(...(await birdPreview(speaker, ready)));
+  if (speaker.type === 'frr') lines.push(...(await frrPreview(speaker, ready)));
   for (const warning of loaded.warnings) io.stderr(`warning: ${formatIssue(warning)}\n`);
   const count = loaded.services.length;
   lines.unshift(`# ${parsed.file}: valid, ${count} service${count > 1 ? 's' : ''}`);

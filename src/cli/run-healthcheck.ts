@@ -321,15 +321,14 @@ export async function runHealthcheck(argv: readonly string[]): Promise<number> {
     });
     speaker = new ExabgpSpeaker(api);
   } else {
-    const { createBirdSpeaker } = await import('../bird/speaker.js');
-    const bird = createBirdSpeaker(
-      config.speaker,
-      log,
-      metrics ? (ok) => metrics.applyObserved(ok) : undefined,
-    );
-    // What a previous run left in the file is replaced at once: no route before its checks.
-    void bird.sync();
-    speaker = bird;
+    const onApply = metrics ? (ok: boolean) => metrics.applyObserved(ok) : undefined;
+    const routes =
+      config.speaker.type === 'frr'
+        ? (await import('../frr/speaker.js')).createFrrSpeaker(config.speaker, log, onApply)
+        : (await import('../bird/speaker.js')).createBirdSpeaker(config.speaker, log, onApply);
+    // What a previous run left in the speaker is replaced at once: no route before its checks.
+    void routes.sync();
+    speaker = routes;
   }
   const limiter = createLimiter(config.maxConcurrentChecks);
   const created: Runtime = new Runtime(ready, {

@@ -17,7 +17,11 @@ import { parseSocketPath } from '../core/socket-path.js';
 import type { NextHop } from '../core/route.js';
 import { DEFAULT_INCREASE, DEFAULT_MAX_CONCURRENT_CHECKS, DEFAULT_METRICS } from './defaults.js';
 import type { CheckPolicy } from '../core/service.js';
-import { EXABGP_SPEAKER, type SpeakerConfig } from '../core/speaker-config.js';
+import {
+  EXABGP_SPEAKER,
+  type FrrSpeakerConfig,
+  type SpeakerConfig,
+} from '../core/speaker-config.js';
 
 const MAX_UINT32 = 0xffffffff;
 const MAX_SECONDS = 86400 * 365;
@@ -539,6 +543,55 @@ const birdName = (what: string) =>
     error: `expected ${what}: a letter or _, then letters, digits or _`,
   });
 
+const frrSpeakerSchema = z
+  .strictObject({
+    type: z.literal('frr').meta({ description: 'FRR.' }),
+    vtysh: oneLine('a command')
+      .regex(/\S/, { error: 'a command may not be blank' })
+      .default('vtysh')
+      .meta({
+        description:
+          "The vtysh command, split on spaces (no shell): e.g. 'sudo vtysh' or 'vtysh --vty_socket /run/frr'.",
+      }),
+    asn: integer(1, MAX_UINT32).optional().meta({
+      description: "The ASN of FRR's router bgp; by default the one in its running config.",
+    }),
+    resync: duration
+      .refine((s) => s >= 0.1, { error: 'expected at least 0.1 seconds' })
+      .default(30)
+      .meta({
+        description:
+          "How often FRR's running config is compared again, so a restarted FRR gets the routes back.",
+      }),
+    'route-map-prefix': z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9_-]{0,31}$/, {
+        error: 'expected a route-map name prefix: a letter, then letters, digits, _ or -',
+      })
+      .default('BGPHC-')
+      .meta({ description: 'Our route-maps are named PREFIX and a hash of their attributes.' }),
+    blackhole: z.boolean().default(true).meta({
+      description:
+        "A blackhole static route (distance 254) puts each prefix in FRR's RIB for the network import check.",
+    }),
+    tag: integer(1, MAX_UINT32)
+      .default(1111967811)
+      .meta({ description: 'The tag that marks our static routes.' }),
+  })
+  .meta({ description: 'FRR: network statements and route-maps through vtysh.' });
+
+function frrSpeaker(value: z.output<typeof frrSpeakerSchema>): FrrSpeakerConfig {
+  return {
+    type: 'frr',
+    vtysh: value.vtysh.trim().split(/\s+/),
+    asn: value.asn ?? null,
+    resyncSeconds: value.resync,
+    routeMapPrefix: value['route-map-prefix'],
+    blackhole: value.blackhole,
+    tag: value.tag,
+  };
+}
+
 export const speakerSchema = z
   .discriminatedUnion(
     'type',
@@ -578,25 +631,28 @@ export const speakerSchema = z
           }),
         })
         .meta({ description: 'BIRD 2: a file it includes, then a reconfigure.' }),
+      frrSpeakerSchema,
     ],
-    { error: 'expected a speaker with type: exabgp or bird' },
+    { error: 'expected a speaker with type: exabgp, bird or frr' },
   )
   .transform((value): SpeakerConfig =>
     value.type === 'exabgp'
       ? EXABGP_SPEAKER
-      : {
-          type: 'bird',
-          file: value.file,
-          layout: value.layout,
-          protocol: value.protocol,
-          variable: value.variable,
-          variable6: value.variable6,
-          file6: value.file6 ?? null,
-          dummyPrefix: value['dummy-prefix'],
-          dummyPrefix6: value['dummy-prefix6'],
-          socket: value.socket,
-          reconfigure: value.reconfigure ?? null,
-        },
+      : value.type === 'frr'
+        ? frrSpeaker(value)
+        : {
+            type: 'bird',
+            file: value.file,
+            layout: value.layout,
+            protocol: value.protocol,
+            variable: value.variable,
+            variable6: value.variable6,
+            file6: value.file6 ?? null,
+            dummyPrefix: value['dummy-prefix'],
+            dummyPrefix6: value['dummy-prefix6'],
+            socket: value.socket,
+            reconfigure: value.reconfigure ?? null,
+          },
   );
 
 /** The top-level keys other than `services`, shared by the loader and the full schema. */

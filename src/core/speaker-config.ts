@@ -31,6 +31,26 @@ export interface BirdSpeakerConfig {
   readonly reconfigure: string | null;
 }
 
-export type SpeakerConfig = ExabgpSpeakerConfig | BirdSpeakerConfig;
+/**
+ * FRR is configured through vtysh: a `network` statement with a route-map of ours per announced
+ * prefix, under the operator's own `router bgp`, and (unless turned off) a blackhole static route
+ * of ours so that the prefix passes FRR's import check. Everything of ours carries `routeMapPrefix`
+ * (route-maps) or `tag` (static routes); nothing else is touched.
+ */
+export interface FrrSpeakerConfig {
+  readonly type: 'frr';
+  /** The vtysh command line, split on spaces (`vtysh`, `sudo vtysh`, `vtysh --vty_socket DIR`). */
+  readonly vtysh: readonly string[];
+  /** The ASN of the operator's `router bgp`; null: the one in `show running-config`. */
+  readonly asn: number | null;
+  /** How often the running config is compared again, so that a restarted FRR gets our routes back. */
+  readonly resyncSeconds: number;
+  readonly routeMapPrefix: string;
+  /** Whether a static blackhole route of ours puts each prefix in FRR's RIB. */
+  readonly blackhole: boolean;
+  readonly tag: number;
+}
+
+export type SpeakerConfig = ExabgpSpeakerConfig | BirdSpeakerConfig | FrrSpeakerConfig;
 
 export const EXABGP_SPEAKER: ExabgpSpeakerConfig = { type: 'exabgp' };

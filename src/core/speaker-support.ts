@@ -15,6 +15,36 @@ export function birdExtendedCommunity(community: ExtendedCommunity): string | nu
   return `(${type}, ${admin}, ${assigned})`;
 }
 
+/** An extended community as FRR's `set extcommunity` writes it, or null when FRR has no form for it. */
+export function frrExtendedCommunity(
+  community: ExtendedCommunity,
+): { readonly kind: 'rt' | 'soo'; readonly value: string } | null {
+  const parts = community.split(':');
+  if (parts.length !== 2 && parts.length !== 3) return null;
+  const kind = parts.length === 3 ? parts[0]!.toLowerCase() : 'target';
+  const value = parts.slice(-2).join(':');
+  if (kind === 'target' || kind === 'target4') return { kind: 'rt', value };
+  if (kind === 'origin' || kind === 'origin4') return { kind: 'soo', value };
+  return null;
+}
+
+/** The reasons FRR cannot carry these routes as configured. */
+function unsupportedByFrr(routes: RoutePolicy): string[] {
+  const reasons: string[] = [];
+  if (routes.pathId) reasons.push('path-id: FRR assigns ADD-PATH identifiers itself');
+  if (routes.neighbors.length > 0)
+    reasons.push("neighbors: with FRR, the neighbors' outbound policies choose the neighbors");
+  for (const community of routes.extendedCommunities ?? [])
+    if (frrExtendedCommunity(community) === null)
+      reasons.push(
+        `extended-community: FRR has no form for '${community}' (only target and origin)`,
+      );
+  const nextHop = routes.nextHop;
+  if (nextHop !== 'self' && routes.prefixes.some((p) => p.family !== nextHop.family))
+    reasons.push(`next-hop: with FRR, ${nextHop.text} must be of the family of every prefix`);
+  return reasons;
+}
+
 /**
  * What the static layout cannot carry for these routes, one reason each: BIRD assigns ADD-PATH
  * identifiers itself, the operator's filters choose the neighbors, and a few extended communities
@@ -22,6 +52,7 @@ export function birdExtendedCommunity(community: ExtendedCommunity): string | nu
  */
 export function unsupportedBy(speaker: SpeakerConfig, routes: RoutePolicy): string[] {
   if (speaker.type === 'exabgp') return [];
+  if (speaker.type === 'frr') return unsupportedByFrr(routes);
   const reasons: string[] = [];
   if (routes.pathId) reasons.push('path-id: BIRD assigns ADD-PATH identifiers itself');
   if (routes.neighbors.length > 0)

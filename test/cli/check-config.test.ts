@@ -191,3 +191,49 @@ describe('check-config with BIRD as the speaker', () => {
     expect(t.stderr()).toMatch(/bird\.yaml:5.*not with speaker bird: path-id/);
   });
 });
+
+describe('check-config with FRR as the speaker', () => {
+  const yaml = (speaker: string, routes: string) =>
+    [
+      `speaker: { type: frr, ${speaker} }`,
+      'services:',
+      '  - name: web',
+      '    routes:',
+      '      prefixes: [198.51.100.10/32]',
+      routes,
+      '',
+    ].join('\n');
+
+  it('shows the vtysh lines each state would send to an FRR that runs nothing of ours', async () => {
+    const t = fakeIo({ 'frr.yaml': yaml('asn: 64512, vtysh: sudo vtysh', '      up-metric: 20') });
+    expect(await checkConfigCommand(['frr.yaml'], t.io)).toBe(0);
+    const out = t.stdout();
+    expect(out).toContain("# speaker frr: each change runs 'sudo vtysh -c'");
+    expect(out).toMatch(
+      /# UP\nconfigure terminal\nroute-map (BGPHC-[0-9a-f]{12}) permit 10\n set metric 20\nexit\nip route 198\.51\.100\.10\/32 blackhole tag 1111967811 254\nrouter bgp 64512\n address-family ipv4 unicast\n {2}network 198\.51\.100\.10\/32 route-map \1\n exit-address-family\nexit\nend\n/,
+    );
+    expect(out).toContain('# DISABLED\n');
+    expect(out).not.toMatch(/announce route/);
+  });
+
+  it('says the ASN comes from the running config when none is set', async () => {
+    const t = fakeIo({ 'frr.yaml': yaml('blackhole: false', '') });
+    expect(await checkConfigCommand(['frr.yaml'], t.io)).toBe(0);
+    expect(t.stdout()).toContain('router bgp ASN\n');
+    expect(t.stdout()).not.toContain('ip route');
+  });
+
+  it('refuses what FRR cannot carry, naming the line', async () => {
+    const t = fakeIo({ 'frr.yaml': yaml('asn: 64512', '      path-id: 7') });
+    expect(await checkConfigCommand(['frr.yaml'], t.io)).toBe(2);
+    expect(t.stdout()).toBe('');
+    expect(t.stderr()).toMatch(/frr\.yaml:5.*not with speaker frr: path-id/);
+  });
+
+  it('refuses a resync shorter than 0.1 seconds, naming the option', async () => {
+    const t = fakeIo({ 'frr.yaml': yaml('resync: 0', '') });
+    expect(await checkConfigCommand(['frr.yaml'], t.io)).toBe(2);
+    expect(t.stdout()).toBe('');
+    expect(t.stderr()).toMatch(/frr\.yaml:1.*resync.*at least 0\.1 seconds/);
+  });
+});

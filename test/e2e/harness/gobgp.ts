@@ -173,6 +173,33 @@ export class Gobgp {
     return parseGobgpRib(await this.cli([...args, '-j']));
   }
 
+  /** Waits until the RIB holds a path for `prefix` that `expected` accepts, and returns it. */
+  async waitForPath(
+    family: Family,
+    prefix: string,
+    expected: (path: RibPath) => boolean,
+    what: string,
+  ): Promise<RibPath> {
+    return waitFor(
+      async () => {
+        const paths = await this.rib(family, prefix);
+        return paths.find(expected) ?? Promise.reject(new Error(JSON.stringify(paths)));
+      },
+      { timeoutMs: 20_000, what: `${prefix} ${what} in GoBGP's RIB` },
+    );
+  }
+
+  /** Waits until the RIB holds no path for `prefix`. */
+  async waitForNoPath(family: Family, prefix: string, what: string): Promise<void> {
+    await waitFor(
+      async () => {
+        const paths = await this.rib(family, prefix);
+        return paths.length === 0 || Promise.reject(new Error(JSON.stringify(paths)));
+      },
+      { timeoutMs: 20_000, what: `${prefix} gone from GoBGP's RIB ${what}` },
+    );
+  }
+
   /** Session states by neighbor address ("established", "active", ...). */
   async sessions(): Promise<Record<string, string>> {
     return parseGobgpSessions(await this.cli(['neighbor', '-j']));

@@ -51,3 +51,30 @@ export async function linkNamespaces(
     await runChecked('ip', ['-n', end.netns, 'link', 'set', end.ifname, 'up']);
   }
 }
+
+/**
+ * Gives namespace `netns` a veth pair (both ends inside) with `addresses` on its first end: routes
+ * to them are then connected ones, which FRR's next-hop tracking accepts (lo's 127/8 it does not).
+ */
+export async function addConnectedAddresses(
+  netns: string,
+  ifname: string,
+  addresses: readonly string[],
+): Promise<void> {
+  await runChecked('ip', [
+    '-n',
+    netns,
+    'link',
+    'add',
+    ifname,
+    'type',
+    'veth',
+    'peer',
+    'name',
+    `${ifname}p`,
+  ]);
+  for (const address of addresses)
+    await runChecked('ip', ['-n', netns, 'address', 'add', address, 'dev', ifname]);
+  for (const name of [ifname, `${ifname}p`])
+    await runChecked('ip', ['-n', netns, 'link', 'set', name, 'up']);
+}
