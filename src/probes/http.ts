@@ -10,7 +10,7 @@ import {
   type Cancellation,
   type Outcome,
 } from './deadline.js';
-import { HttpConnection, requestBytes, type Endpoint } from './http-client.js';
+import { HttpConnection, requestBytes, type Endpoint, type Request } from './http-client.js';
 
 /** Redirects followed at most, when `followRedirects` is on. */
 export const MAX_REDIRECTS = 5;
@@ -39,9 +39,9 @@ const KEPT_ORIGINS = MAX_REDIRECTS + 1;
 function connectionTo(
   endpoint: Endpoint,
   kept: Map<string, HttpConnection> | undefined,
+  key = keyOf(endpoint),
 ): HttpConnection {
   if (kept === undefined) return new HttpConnection(endpoint, false);
-  const key = `${endpoint.secure}|${endpoint.host}|${endpoint.port}|${endpoint.servername}|${endpoint.tlsVerify}`;
   let connection = kept.get(key);
   if (connection === undefined) {
     if (kept.size >= KEPT_ORIGINS) {
@@ -55,12 +55,19 @@ function connectionTo(
   return connection;
 }
 
+function keyOf(endpoint: Endpoint): string {
+  return `${endpoint.secure}|${endpoint.host}|${endpoint.port}|${endpoint.servername}`;
+}
+
 interface Prepared {
   readonly url: URL;
-  /** The first request's bytes, built once. */
-  readonly bytes: Buffer;
   readonly pattern: RegExp | undefined;
-  readonly ranges: readonly (readonly [number, number])[];
+  readonly accepted: (status: number) => boolean;
+  readonly follows: (status: number) => boolean;
+  /** The first request, its endpoint and that endpoint's key, made once: a check repeats them. */
+  readonly request: Request;
+  readonly endpoint: Endpoint;
+  readonly key: string;
 }
 
 function prepare(spec: HttpCheck): Prepared | { readonly failed: Outcome } {
@@ -80,13 +87,21 @@ function prepare(spec: HttpCheck): Prepared | { readonly failed: Outcome } {
     return { failed: { ok: false, reason: `invalid bodyMatches: ${errorMessage(error)}` } };
   }
   const ranges = spec.expectStatus.length > 0 ? spec.expectStatus : DEFAULT_EXPECT_STATUS;
+  const method = spec.method.toUpperCase();
   let bytes: Buffer;
   try {
-    bytes = requestBytes(spec.method.toUpperCase(), url, spec.headers, spec.keepAlive, USER_AGENT);
+    bytes = requestBytes(method, url, spec.headers, spec.keepAlive, USER_AGENT);
   } catch (error) {
     return { failed: { ok: false, reason: errorMessage(error) } };
   }
-  return { url, bytes, pattern, ranges };
+  const needBody = spec.bodyContains !== undefined || pattern !== undefined;
+  const accepted = (status: number): boolean =>
+    ranges.some(([low, high]) => status >= low && status <= high);
+  const follows = (status: number): boolean => spec.followRedirects && REDIRECTS.has(status);
+  const wantBody = (status: number): boolean => needBody && !follows(status) && accepted(status);
+  const endpoint = endpointOf(url, spec.headers, spec.tlsVerify);
+  const request = { bytes, head: method === 'HEAD', wantBody };
+  return { url, pattern, accepted, follows, request, endpoint, key: keyOf(endpoint) };
 }
 
 async function run(
@@ -95,19 +110,18 @@ async function run(
   kept: Map<string, HttpConnection> | undefined,
   signal: Cancellation,
 ): Promise<Outcome> {
-  const needBody = spec.bodyContains !== undefined || prepared.pattern !== undefined;
-  const accepted = (status: number): boolean =>
-    prepared.ranges.some(([low, high]) => status >= low && status <= high);
-  const follows = (status: number): boolean => spec.followRedirects && REDIRECTS.has(status);
-  const wantBody = (status: number): boolean => needBody && !follows(status) && accepted(status);
+  const { accepted, follows } = prepared;
   let url = prepared.url;
   let method = spec.method.toUpperCase();
   let headers: Readonly<Record<string, string>> = spec.headers;
-  let bytes = prepared.bytes;
+  let request = prepared.request;
 
   for (let hop = 0; ; hop++) {
-    const connection = connectionTo(endpointOf(url, headers, spec.tlsVerify), kept);
-    const exchange = await connection.send({ bytes, head: method === 'HEAD', wantBody }, signal);
+    const connection =
+      hop === 0
+        ? connectionTo(prepared.endpoint, kept, prepared.key)
+        : connectionTo(endpointOf(url, headers, spec.tlsVerify), kept);
+    const exchange = await connection.send(request, signal);
     if (!kept) connection.close();
     if (!exchange.ok) {
       const { reason, detail } = exchange;
@@ -132,7 +146,11 @@ async function run(
       // A Host header chosen for one origin would be wrong on another.
       if (next.host !== url.host) headers = withoutHeader(headers, 'host');
       url = next;
-      bytes = requestBytes(method, url, headers, kept !== undefined, USER_AGENT);
+      request = {
+        bytes: requestBytes(method, url, headers, kept !== undefined, USER_AGENT),
+        head: method === 'HEAD',
+        wantBody: request.wantBody,
+      };
       continue;
     }
     if (!accepted(answer.status)) {
