@@ -6,7 +6,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { requireTool, runHealthcheck, waitFor } from '../support/healthcheck-process.js';
+import { requireTool, runOursOnConfig, waitFor } from '../support/healthcheck-process.js';
 import { closedPort, startHttpServer } from '../support/servers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bhc-http-servers-'));
@@ -167,18 +167,7 @@ describe('the http check against real servers, through bin/bgp-healthcheck', () 
       - { type: http, url: "${served.origin}/health.txt", body-contains: ready${keep ? '' : ', keep-alive: false'} }
 `,
       );
-      const run = runHealthcheck({
-        impl: 'ours',
-        args: ['--no-syslog', '--log-stderr', '--config', file],
-      });
-      cleanups.push(() => {
-        if (run.proc.exitCode === null && run.proc.signalCode === null) run.proc.kill('SIGKILL');
-        return run.catch(() => undefined);
-      });
-      const awaitLine = (line: string, what: string): Promise<unknown> =>
-        waitFor(() => (run.lines.includes(line) ? true : undefined), what).catch((error: Error) => {
-          throw new Error(`${error.message}; its log:\n${run.stderrSoFar()}`);
-        });
+      const { run, awaitLine } = runOursOnConfig(file, cleanups);
 
       // rise 3: three checks in a row passed on the same (or a new) connection.
       await awaitLine(UP_LINE, 'UP');
