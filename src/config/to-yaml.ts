@@ -88,7 +88,7 @@ function checkOf(check: CheckSpec): Plain {
         'body-matches': check.bodyMatches,
         'tls-verify': check.tlsVerify ? undefined : false,
         'follow-redirects': check.followRedirects || undefined,
-        'keep-alive': check.keepAlive || undefined,
+        'keep-alive': check.keepAlive ? undefined : false,
         ...tail,
       });
     }

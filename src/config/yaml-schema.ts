@@ -418,9 +418,9 @@ export const checkSchema = z.discriminatedUnion(
           .boolean()
           .default(false)
           .meta(doc('Follow a redirect rather than judge its status.')),
-        'keep-alive': z.boolean().default(false).meta({
+        'keep-alive': z.boolean().default(true).meta({
           description:
-            'Reuse one connection between checks; default false: a fresh connection per check.',
+            'Reuse one connection between checks (re-opened after any failure); false: a new connection per check, which also exercises accepting connections.',
         }),
         ...checkBase,
       })

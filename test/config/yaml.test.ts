@@ -173,7 +173,7 @@ services:
         bodyMatches: '^ok',
         tlsVerify: false,
         followRedirects: false,
-        keepAlive: false,
+        keepAlive: true,
         weight: 3,
         name: 'web',
       },

@@ -1,5 +1,6 @@
 // The http/https probe against real servers on 127.0.0.1.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ProbeResult } from '../../src/core/probe.js';
 import type { HttpCheck } from '../../src/core/service.js';
@@ -348,6 +349,122 @@ describe('http probe: faults', () => {
       'connection closed before a response',
     );
   });
+});
+
+describe('http probe: hostile servers', () => {
+  it('refuses endless headers after 16 KiB and hangs up', async () => {
+    const server = await startTcpServer((socket) => {
+      socket.write('HTTP/1.1 200 OK\r\n');
+      // Blocks of headers: the server shares the test's event loop, so it must not write tiny pieces.
+      const block = 'X-Pad: yyyyyyyyyyyyyyyyyyyyyyyy\r\n'.repeat(1000);
+      const pump = (): void => {
+        while (!socket.destroyed && socket.write(block));
+        if (!socket.destroyed) socket.once('drain', pump);
+      };
+      pump();
+    });
+    running.push(server);
+    const result = await probe(check(`http://127.0.0.1:${server.port}/`), 5000);
+    expect(result).toMatchObject({
+      ok: false,
+      reason: 'invalid HTTP response',
+      detail: 'headers longer than 16 KiB',
+    });
+    expect(await waitFor(() => server.open() === 0)).toBe(true);
+  });
+
+  it('re-opens a kept connection after any failure on it', async () => {
+    // The first connection answers once, then never again; the next one answers.
+    let connections = 0;
+    const server = await startTcpServer((socket) => {
+      const connection = ++connections;
+      let requests = 0;
+      socket.on('data', (chunk) => {
+        if (!chunk.includes('\r\n\r\n')) return;
+        requests++;
+        if (connection > 1 || requests === 1) {
+          socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
+        }
+      });
+    });
+    running.push(server);
+    const kept = httpProbe(check(`http://127.0.0.1:${server.port}/`, { keepAlive: true }), 300);
+    const signal = new AbortController().signal;
+    expect((await kept(signal)).ok).toBe(true);
+    expect(reasonOf(await kept(signal))).toBe('timeout after 0.3 s');
+    expect((await kept(signal)).ok).toBe(true);
+    expect((await kept(signal)).ok).toBe(true);
+    expect(server.accepted()).toBe(2);
+    expect(await waitFor(() => server.open() === 1)).toBe(true);
+  });
+
+  it('keeps no connection that answered with bytes after the response', async () => {
+    const server = await startTcpServer((socket) => {
+      socket.on('data', () => socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokEXTRA'));
+    });
+    running.push(server);
+    const kept = httpProbe(check(`http://127.0.0.1:${server.port}/`, { keepAlive: true }), 2000);
+    expect((await kept(new AbortController().signal)).ok).toBe(true);
+    expect((await kept(new AbortController().signal)).ok).toBe(true);
+    expect(server.accepted()).toBe(2);
+  });
+
+  it('gives UP or DOWN with a reason for any bytes a server sends, in any pieces', async () => {
+    let reply: Buffer[] = [];
+    let hangUp = true;
+    let mayStayOpen = 0;
+    const server = await startTcpServer((socket) => {
+      socket.once('data', () => {
+        const parts = reply;
+        const send = (index: number): void => {
+          if (socket.destroyed) return;
+          const part = parts[index];
+          if (part === undefined) {
+            if (hangUp) socket.end();
+            return;
+          }
+          socket.write(part, () => setImmediate(() => send(index + 1)));
+        };
+        send(0);
+      });
+    });
+    running.push(server);
+    const head = fc.constantFrom(
+      'HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n',
+      'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n',
+      'HTTP/1.0 503 X\r\n\r\n',
+      'HTTP/1.1 100 Continue\r\n\r\n',
+      '',
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        head,
+        fc.uint8Array({ maxLength: 64 }),
+        fc.array(fc.nat(), { maxLength: 4 }),
+        fc.boolean(),
+        fc.boolean(),
+        async (start, rest, cuts, end, keepAlive) => {
+          const bytes = Buffer.concat([Buffer.from(start, 'latin1'), rest]);
+          const points = [...new Set(cuts.map((cut) => cut % (bytes.length + 1)))].sort(
+            (a, b) => a - b,
+          );
+          reply = [0, ...points].map((from, i) => bytes.subarray(from, points[i] ?? bytes.length));
+          hangUp = end;
+          const result = await probe(
+            check(`http://127.0.0.1:${server.port}/`, { keepAlive, bodyContains: 'a' }),
+            150,
+          );
+          expect(typeof result.ok).toBe('boolean');
+          if (!result.ok) expect(result.reason).toMatch(/\S/);
+          // Only a passed check on a kept connection may leave it open.
+          if (keepAlive && result.ok) mayStayOpen++;
+        },
+      ),
+      { numRuns: 30 },
+    );
+    expect(await waitFor(() => server.open() <= mayStayOpen)).toBe(true);
+    // Up to 30 replies that never end, each waited for 150 ms.
+  }, 20_000);
 });
 
 describe('https probe', () => {

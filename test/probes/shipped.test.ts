@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { checkSchema } from '../../src/config/yaml-schema.js';
-import { runHealthcheck, waitFor } from '../support/healthcheck-process.js';
+import { runOursOnConfig } from '../support/healthcheck-process.js';
 import {
   selfSignedCertificate,
   startDnsServer,
@@ -147,19 +147,7 @@ describe('every check type through bin/bgp-healthcheck', () => {
       - ${server.check}
 `,
       );
-      const run = runHealthcheck({
-        impl: 'ours',
-        args: ['--no-syslog', '--log-stderr', '--config', file],
-        env: server.env ?? {},
-      });
-      cleanups.push(() => {
-        if (run.proc.exitCode === null && run.proc.signalCode === null) run.proc.kill('SIGKILL');
-        return run.catch(() => undefined);
-      });
-      const awaitLine = (line: string, what: string): Promise<unknown> =>
-        waitFor(() => (run.lines.includes(line) ? true : undefined), what).catch((error: Error) => {
-          throw new Error(`${error.message}; its log:\n${run.stderrSoFar()}`);
-        });
+      const { run, awaitLine } = runOursOnConfig(file, cleanups, server.env ?? {});
 
       await awaitLine(UP_LINE, 'UP');
       server.fail();

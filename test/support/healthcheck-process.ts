@@ -148,3 +148,31 @@ export async function waitFor<T>(
 export function runOurs(args: readonly string[], timeoutMs = 10_000): Promise<CommandResult> {
   return runCommand(process.execPath, [OUR_BIN, ...args], timeoutMs);
 }
+
+/**
+ * Ours on a YAML file with the log on stderr: the run, killed by `cleanups` if a test leaves it
+ * running, and a wait for a stdout line that shows the log when the line does not come.
+ */
+export function runOursOnConfig(
+  file: string,
+  cleanups: (() => unknown)[],
+  env: NodeJS.ProcessEnv = {},
+): {
+  run: ReturnType<typeof runHealthcheck>;
+  awaitLine: (line: string, what: string) => Promise<unknown>;
+} {
+  const run = runHealthcheck({
+    impl: 'ours',
+    args: ['--no-syslog', '--log-stderr', '--config', file],
+    env,
+  });
+  cleanups.push(() => {
+    if (run.proc.exitCode === null && run.proc.signalCode === null) run.proc.kill('SIGKILL');
+    return run.catch(() => undefined);
+  });
+  const awaitLine = (line: string, what: string): Promise<unknown> =>
+    waitFor(() => (run.lines.includes(line) ? true : undefined), what).catch((error: Error) => {
+      throw new Error(`${error.message}; its log:\n${run.stderrSoFar()}`);
+    });
+  return { run, awaitLine };
+}
