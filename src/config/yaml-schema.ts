@@ -17,7 +17,11 @@ import { parseSocketPath } from '../core/socket-path.js';
 import type { NextHop } from '../core/route.js';
 import { DEFAULT_INCREASE, DEFAULT_MAX_CONCURRENT_CHECKS, DEFAULT_METRICS } from './defaults.js';
 import type { CheckPolicy } from '../core/service.js';
-import { EXABGP_SPEAKER, type SpeakerConfig } from '../core/speaker-config.js';
+import {
+  EXABGP_SPEAKER,
+  type GobgpSpeakerConfig,
+  type SpeakerConfig,
+} from '../core/speaker-config.js';
 
 const MAX_UINT32 = 0xffffffff;
 const MAX_SECONDS = 86400 * 365;
@@ -531,6 +535,33 @@ const birdName = (what: string) =>
     error: `expected ${what}: a letter or _, then letters, digits or _`,
   });
 
+const gobgpSpeaker = z
+  .strictObject({
+    type: z.literal('gobgp').meta({ description: 'GoBGP (gobgpd).' }),
+    address: z.string().transform(parsedWith(parseListenAddress)).prefault('127.0.0.1:50051').meta({
+      description: "gobgpd's gRPC API, IPV4:PORT or [IPV6]:PORT, as the CLI's -u and -p.",
+    }),
+    command: oneLine('a command')
+      .default('gobgp')
+      .meta({ description: 'The gobgp CLI, with any words before it (sudo gobgp).' }),
+    resync: duration
+      .refine((seconds) => seconds >= 0.1, { error: 'the resync interval is at least 0.1 s' })
+      .prefault(5)
+      .meta({
+        description:
+          "How often GoBGP's RIB is compared with the routes and what is missing re-added.",
+      }),
+  })
+  .meta({ description: 'GoBGP: paths added to its global RIB with the gobgp CLI.' });
+
+const gobgpSpeakerConfig = (value: z.output<typeof gobgpSpeaker>): GobgpSpeakerConfig => ({
+  type: 'gobgp',
+  host: value.address.host,
+  port: value.address.port,
+  command: value.command.trim().split(/\s+/),
+  resyncMs: Math.round(value.resync * 1000),
+});
+
 export const speakerSchema = z
   .discriminatedUnion(
     'type',
@@ -570,25 +601,28 @@ export const speakerSchema = z
           }),
         })
         .meta({ description: 'BIRD 2: a file it includes, then a reconfigure.' }),
+      gobgpSpeaker,
     ],
-    { error: 'expected a speaker with type: exabgp or bird' },
+    { error: 'expected a speaker with type: exabgp, bird or gobgp' },
   )
   .transform((value): SpeakerConfig =>
     value.type === 'exabgp'
       ? EXABGP_SPEAKER
-      : {
-          type: 'bird',
-          file: value.file,
-          layout: value.layout,
-          protocol: value.protocol,
-          variable: value.variable,
-          variable6: value.variable6,
-          file6: value.file6 ?? null,
-          dummyPrefix: value['dummy-prefix'],
-          dummyPrefix6: value['dummy-prefix6'],
-          socket: value.socket,
-          reconfigure: value.reconfigure ?? null,
-        },
+      : value.type === 'gobgp'
+        ? gobgpSpeakerConfig(value)
+        : {
+            type: 'bird',
+            file: value.file,
+            layout: value.layout,
+            protocol: value.protocol,
+            variable: value.variable,
+            variable6: value.variable6,
+            file6: value.file6 ?? null,
+            dummyPrefix: value['dummy-prefix'],
+            dummyPrefix6: value['dummy-prefix6'],
+            socket: value.socket,
+            reconfigure: value.reconfigure ?? null,
+          },
   );
 
 /** The top-level keys other than `services`, shared by the loader and the full schema. */
