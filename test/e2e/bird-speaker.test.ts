@@ -10,7 +10,7 @@ import { freePorts } from './harness/ports.js';
 import { Supervisor, type Daemon } from './harness/processes.js';
 import { makeTempDir, removeTempDir } from './harness/tempdir.js';
 import { describeWhen } from './harness/tools.js';
-import { waitFor } from './harness/wait.js';
+import { waitForEntry, waitForNone } from './harness/wait.js';
 
 const AS = 64512;
 const BIRD_ADDRESS = '127.0.0.3';
@@ -95,31 +95,21 @@ describeWhen(
       return lab.healthcheck;
     }
 
-    async function path(
+    const path = (
       lab: Lab,
       family: Family,
       prefix: string,
       expected: (path: RibPath) => boolean,
       what: string,
-    ): Promise<RibPath> {
-      return waitFor(
-        async () => {
-          const paths = await lab.gobgp.rib(family, prefix);
-          return paths.find(expected) ?? Promise.reject(new Error(JSON.stringify(paths)));
-        },
-        { timeoutMs: 20_000, what: `${prefix} ${what} in GoBGP's RIB` },
+    ): Promise<RibPath> =>
+      waitForEntry(
+        () => lab.gobgp.rib(family, prefix),
+        expected,
+        `${prefix} ${what} in GoBGP's RIB`,
       );
-    }
 
-    async function gone(lab: Lab, family: Family, prefix: string, what: string): Promise<void> {
-      await waitFor(
-        async () => {
-          const paths = await lab.gobgp.rib(family, prefix);
-          return paths.length === 0 || Promise.reject(new Error(JSON.stringify(paths)));
-        },
-        { timeoutMs: 20_000, what: `${prefix} gone from GoBGP's RIB ${what}` },
-      );
-    }
+    const gone = (lab: Lab, family: Family, prefix: string, what: string): Promise<void> =>
+      waitForNone(() => lab.gobgp.rib(family, prefix), `${prefix} gone from GoBGP's RIB ${what}`);
 
     const withMed = (med: number) => (p: RibPath) => p.med === med;
 

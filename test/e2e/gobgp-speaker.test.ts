@@ -10,7 +10,7 @@ import { freePorts } from './harness/ports.js';
 import { Supervisor, type Daemon } from './harness/processes.js';
 import { makeTempDir, removeTempDir } from './harness/tempdir.js';
 import { describeWhen } from './harness/tools.js';
-import { waitFor } from './harness/wait.js';
+import { waitForEntry, waitForNone } from './harness/wait.js';
 
 const AS = 64512;
 const BIRD_ADDRESS = '127.0.0.3';
@@ -126,30 +126,16 @@ describeWhen(
       );
     }
 
-    async function route(
+    const route = (
       lab: Lab,
       prefix: string,
       expected: (route: BirdRoute) => boolean,
       what: string,
-    ): Promise<BirdRoute> {
-      return waitFor(
-        async () => {
-          const routes = await lab.bird.routes(prefix);
-          return routes.find(expected) ?? Promise.reject(new Error(JSON.stringify(routes)));
-        },
-        { timeoutMs: 20_000, what: `${prefix} ${what} in BIRD's RIB` },
-      );
-    }
+    ): Promise<BirdRoute> =>
+      waitForEntry(() => lab.bird.routes(prefix), expected, `${prefix} ${what} in BIRD's RIB`);
 
-    async function gone(lab: Lab, prefix: string, what: string): Promise<void> {
-      await waitFor(
-        async () => {
-          const routes = await lab.bird.routes(prefix);
-          return routes.length === 0 || Promise.reject(new Error(JSON.stringify(routes)));
-        },
-        { timeoutMs: 20_000, what: `${prefix} gone from BIRD's RIB ${what}` },
-      );
-    }
+    const gone = (lab: Lab, prefix: string, what: string): Promise<void> =>
+      waitForNone(() => lab.bird.routes(prefix), `${prefix} gone from BIRD's RIB ${what}`);
 
     const withMed = (med: number) => (r: BirdRoute) => r.med === med;
 
@@ -164,21 +150,14 @@ describeWhen(
       expect(result.code, result.stderr).toBe(0);
     }
 
+    const addOperatorPath = (lab: Lab) =>
+      gobgpCli(lab, 'global', 'rib', 'add', OPERATOR_PREFIX, 'nexthop', '192.0.2.10', '-a', 'ipv4');
+
     it('announces each state with its attributes, changes on ctl disable and on drain, withdraws on DOWN and at exit, and converges after gobgpd restarts', async () => {
       const lab = await startLab();
       // A path of ours a previous run left behind (without the identifier), and the operator's own.
       await gobgpCli(lab, 'global', 'rib', 'add', PREFIX, 'med', '7', '-a', 'ipv4');
-      await gobgpCli(
-        lab,
-        'global',
-        'rib',
-        'add',
-        OPERATOR_PREFIX,
-        'nexthop',
-        '192.0.2.10',
-        '-a',
-        'ipv4',
-      );
+      await addOperatorPath(lab);
       await route(lab, OPERATOR_PREFIX, () => true, "(the operator's)");
       const hc = await startHealthcheck(lab, 1);
 
@@ -227,17 +206,7 @@ describeWhen(
 
       // The drain announces the disabled attributes; a second SIGTERM withdraws everything.
       await lab.gobgp.sessions();
-      await gobgpCli(
-        lab,
-        'global',
-        'rib',
-        'add',
-        OPERATOR_PREFIX,
-        'nexthop',
-        '192.0.2.10',
-        '-a',
-        'ipv4',
-      );
+      await addOperatorPath(lab);
       process.kill(hc.pid, 'SIGTERM');
       await route(lab, PREFIX, withMed(1500), 'with MED 1500 (draining)');
       process.kill(hc.pid, 'SIGTERM');
