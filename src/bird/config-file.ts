@@ -1,5 +1,5 @@
 // What BIRD 2 is given: the desired routes as the text of the file(s) its bird.conf includes.
-import type { Community } from '../core/attributes.js';
+import { communityValue, type Community } from '../core/attributes.js';
 import { birdExtendedCommunity } from '../core/speaker-support.js';
 import type { BirdSpeakerConfig } from '../core/speaker-config.js';
 import type { DesiredRoute } from '../speakers/route-set.js';
@@ -12,22 +12,9 @@ export interface BirdFile {
 const HEADER =
   '# Written by bgp-healthcheck: the routes of its services. Rewritten on every change; do not edit.';
 
-const WELL_KNOWN: Readonly<Record<string, readonly [number, number]>> = {
-  'no-export': [65535, 65281],
-  'no-advertise': [65535, 65282],
-  'no-export-subconfed': [65535, 65283],
-  nopeer: [65535, 65284],
-  'no-peer': [65535, 65284],
-  blackhole: [65535, 666],
-};
-
 /** A community as BIRD writes a pair: `(65000,1)`. */
 export function birdCommunity(community: Community): string {
-  const known = WELL_KNOWN[community];
-  if (known) return `(${known[0]},${known[1]})`;
-  const parts = community.split(':');
-  if (parts.length === 2) return `(${Number(parts[0])},${Number(parts[1])})`;
-  const value = Number(community);
+  const value = communityValue(community);
   return `(${Math.floor(value / 65536)},${value % 65536})`;
 }
 

@@ -7,6 +7,7 @@ import {
   EXABGP_SPEAKER,
   type BirdSpeakerConfig,
   type FrrSpeakerConfig,
+  type GobgpSpeakerConfig,
   type SpeakerConfig,
 } from '../core/speaker-config.js';
 import { ConfigError, formatIssue, type ConfigIssue } from '../config/errors.js';
@@ -140,6 +141,24 @@ async function frrPreview(speaker: FrrSpeakerConfig, services: readonly Service[
   return out;
 }
 
+/** What the gobgp CLI would be told, for every service in each state at once, GoBGP holding nothing. */
+async function gobgpPreview(speaker: GobgpSpeakerConfig, services: readonly Service[]) {
+  const { stateCommands } = await import('../gobgp/commands.js');
+  const { gobgpArgv } = await import('../gobgp/speaker.js');
+  const { DesiredRoutes } = await import('../speakers/route-set.js');
+  const out = [
+    `# speaker gobgp: each change and every ${speaker.resyncMs / 1000} s, 'global rib -a FAMILY -j' is compared with the routes and the difference added or deleted`,
+  ];
+  for (const state of STATES) {
+    const desired = new DesiredRoutes();
+    for (const service of services) desired.set(service, state);
+    out.push(`# ${state}`);
+    for (const args of stateCommands(desired.list(), desired.managed()))
+      out.push(gobgpArgv(speaker, args).join(' '));
+  }
+  return out;
+}
+
 export async function checkConfigCommand(args: string[], io: CliIo): Promise<number> {
   if (asksForHelp(args)) {
     io.stdout(HELP);
@@ -200,6 +219,7 @@ export async function checkConfigCommand(args: string[], io: CliIo): Promise<num
   }
   if (speaker.type === 'bird') lines.push(...(await birdPreview(speaker, ready)));
   if (speaker.type === 'frr') lines.push(...(await frrPreview(speaker, ready)));
+  if (speaker.type === 'gobgp') lines.push(...(await gobgpPreview(speaker, ready)));
   for (const warning of loaded.warnings) io.stderr(`warning: ${formatIssue(warning)}\n`);
   const count = loaded.services.length;
   lines.unshift(`# ${parsed.file}: valid, ${count} service${count > 1 ? 's' : ''}`);

@@ -320,6 +320,18 @@ export async function runHealthcheck(argv: readonly string[]): Promise<number> {
       onAck: metrics ? (answer) => metrics.ackObserved(answer) : undefined,
     });
     speaker = new ExabgpSpeaker(api);
+  } else if (config.speaker.type === 'gobgp') {
+    const { createGobgpSpeaker } = await import('../gobgp/speaker.js');
+    const { managedPrefixes } = await import('../speakers/route-set.js');
+    const gobgp = createGobgpSpeaker(
+      config.speaker,
+      log,
+      metrics ? (ok) => metrics.applyObserved(ok) : undefined,
+      ready.flatMap(({ service }) => managedPrefixes(service.routes)),
+    );
+    // What a previous run left of our prefixes is deleted at once: no route before its checks.
+    void gobgp.sync();
+    speaker = gobgp;
   } else {
     const onApply = metrics ? (ok: boolean) => metrics.applyObserved(ok) : undefined;
     const routes =

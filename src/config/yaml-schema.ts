@@ -20,6 +20,7 @@ import type { CheckPolicy } from '../core/service.js';
 import {
   EXABGP_SPEAKER,
   type FrrSpeakerConfig,
+  type GobgpSpeakerConfig,
   type SpeakerConfig,
 } from '../core/speaker-config.js';
 
@@ -592,6 +593,33 @@ function frrSpeaker(value: z.output<typeof frrSpeakerSchema>): FrrSpeakerConfig 
   };
 }
 
+const gobgpSpeaker = z
+  .strictObject({
+    type: z.literal('gobgp').meta({ description: 'GoBGP (gobgpd).' }),
+    address: z.string().transform(parsedWith(parseListenAddress)).prefault('127.0.0.1:50051').meta({
+      description: "gobgpd's gRPC API, IPV4:PORT or [IPV6]:PORT, as the CLI's -u and -p.",
+    }),
+    command: oneLine('a command')
+      .default('gobgp')
+      .meta({ description: 'The gobgp CLI, with any words before it (sudo gobgp).' }),
+    resync: duration
+      .refine((seconds) => seconds >= 0.1, { error: 'the resync interval is at least 0.1 s' })
+      .prefault(5)
+      .meta({
+        description:
+          "How often GoBGP's RIB is compared with the routes and what is missing re-added.",
+      }),
+  })
+  .meta({ description: 'GoBGP: paths added to its global RIB with the gobgp CLI.' });
+
+const gobgpSpeakerConfig = (value: z.output<typeof gobgpSpeaker>): GobgpSpeakerConfig => ({
+  type: 'gobgp',
+  host: value.address.host,
+  port: value.address.port,
+  command: value.command.trim().split(/\s+/),
+  resyncMs: Math.round(value.resync * 1000),
+});
+
 export const speakerSchema = z
   .discriminatedUnion(
     'type',
@@ -632,27 +660,30 @@ export const speakerSchema = z
         })
         .meta({ description: 'BIRD 2: a file it includes, then a reconfigure.' }),
       frrSpeakerSchema,
+      gobgpSpeaker,
     ],
-    { error: 'expected a speaker with type: exabgp, bird or frr' },
+    { error: 'expected a speaker with type: exabgp, bird, frr or gobgp' },
   )
   .transform((value): SpeakerConfig =>
     value.type === 'exabgp'
       ? EXABGP_SPEAKER
       : value.type === 'frr'
         ? frrSpeaker(value)
-        : {
-            type: 'bird',
-            file: value.file,
-            layout: value.layout,
-            protocol: value.protocol,
-            variable: value.variable,
-            variable6: value.variable6,
-            file6: value.file6 ?? null,
-            dummyPrefix: value['dummy-prefix'],
-            dummyPrefix6: value['dummy-prefix6'],
-            socket: value.socket,
-            reconfigure: value.reconfigure ?? null,
-          },
+        : value.type === 'gobgp'
+          ? gobgpSpeakerConfig(value)
+          : {
+              type: 'bird',
+              file: value.file,
+              layout: value.layout,
+              protocol: value.protocol,
+              variable: value.variable,
+              variable6: value.variable6,
+              file6: value.file6 ?? null,
+              dummyPrefix: value['dummy-prefix'],
+              dummyPrefix6: value['dummy-prefix6'],
+              socket: value.socket,
+              reconfigure: value.reconfigure ?? null,
+            },
   );
 
 /** The top-level keys other than `services`, shared by the loader and the full schema. */

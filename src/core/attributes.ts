@@ -37,6 +37,24 @@ function uint(text: string, max: number): number | undefined {
   return value <= max ? value : undefined;
 }
 
+const WELL_KNOWN_VALUES: Readonly<Record<string, number>> = {
+  'no-export': 0xffffff01,
+  'no-advertise': 0xffffff02,
+  'no-export-subconfed': 0xffffff03,
+  nopeer: 0xffffff04,
+  'no-peer': 0xffffff04,
+  blackhole: 0xffff029a,
+};
+
+/** A community's 32-bit value (ASN in the high 16 bits), whichever way it was written. */
+export function communityValue(community: Community): number {
+  const known = WELL_KNOWN_VALUES[community];
+  if (known !== undefined) return known;
+  const parts = community.split(':');
+  if (parts.length === 2) return Number(parts[0]) * 65536 + Number(parts[1]);
+  return Number(community);
+}
+
 /** `ASN:VALUE` (16 bits each), a 32-bit number, or a well-known name such as `no-export`. */
 export function parseCommunity(token: string): Community {
   const parts = token.split(':');

@@ -51,6 +51,21 @@ export interface FrrSpeakerConfig {
   readonly tag: number;
 }
 
-export type SpeakerConfig = ExabgpSpeakerConfig | BirdSpeakerConfig | FrrSpeakerConfig;
+/**
+ * GoBGP (gobgpd) is driven through its `gobgp` CLI: paths added to and deleted from its global
+ * RIB, compared with what it holds on every change and every `resyncMs`.
+ */
+export interface GobgpSpeakerConfig {
+  readonly type: 'gobgp';
+  /** gobgpd's gRPC API, given to the CLI as -u HOST -p PORT. */
+  readonly host: string;
+  readonly port: number;
+  /** The CLI and any words before its arguments (`gobgp`, or `sudo gobgp`). */
+  readonly command: readonly string[];
+  readonly resyncMs: number;
+}
+
+export type SpeakerConfig =
+  ExabgpSpeakerConfig | BirdSpeakerConfig | FrrSpeakerConfig | GobgpSpeakerConfig;
 
 export const EXABGP_SPEAKER: ExabgpSpeakerConfig = { type: 'exabgp' };

@@ -45,6 +45,30 @@ function unsupportedByFrr(routes: RoutePolicy): string[] {
   return reasons;
 }
 
+/** An extended community as the gobgp CLI takes it (`rt 65000:1`), or null when it takes no such form. */
+export function gobgpExtendedCommunity(community: ExtendedCommunity): string | null {
+  const parts = community.split(':');
+  if (parts.length !== 2 && parts.length !== 3) return null;
+  const kind = parts.length === 3 ? parts[0]!.toLowerCase() : 'target';
+  if (kind !== 'target' && kind !== 'target4') return null;
+  return `rt ${parts.slice(-2).join(':')}`;
+}
+
+/** What GoBGP's global RIB, driven through its CLI, cannot carry for these routes. */
+function unsupportedByGobgp(routes: RoutePolicy): string[] {
+  const reasons: string[] = [];
+  if (routes.neighbors.length > 0)
+    reasons.push(
+      'neighbors: with GoBGP, the global RIB goes to every peer its policies let through',
+    );
+  for (const community of routes.extendedCommunities ?? [])
+    if (gobgpExtendedCommunity(community) === null)
+      reasons.push(
+        `extended-community: the gobgp CLI adds only route targets (rt), not '${community}'`,
+      );
+  return reasons;
+}
+
 /**
  * What the static layout cannot carry for these routes, one reason each: BIRD assigns ADD-PATH
  * identifiers itself, the operator's filters choose the neighbors, and a few extended communities
@@ -53,6 +77,7 @@ function unsupportedByFrr(routes: RoutePolicy): string[] {
 export function unsupportedBy(speaker: SpeakerConfig, routes: RoutePolicy): string[] {
   if (speaker.type === 'exabgp') return [];
   if (speaker.type === 'frr') return unsupportedByFrr(routes);
+  if (speaker.type === 'gobgp') return unsupportedByGobgp(routes);
   const reasons: string[] = [];
   if (routes.pathId) reasons.push('path-id: BIRD assigns ADD-PATH identifiers itself');
   if (routes.neighbors.length > 0)

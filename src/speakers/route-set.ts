@@ -2,6 +2,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { announcementsFor, type AnnounceTarget } from '../core/announcer.js';
 import type { Logger } from '../core/logger.js';
+import type { IpPrefix } from '../core/ip.js';
 import type { AnnounceCommand, RoutePolicy } from '../core/route.js';
 import type { RouteOwner, RouteWrite, Speaker } from './speaker.js';
 
@@ -11,6 +12,16 @@ export interface DesiredRoute {
   readonly target: AnnounceTarget;
   readonly command: AnnounceCommand;
 }
+
+/** A prefix some service routes, announced or not, with the path identifier its policy gives it. */
+export interface ManagedPrefix {
+  readonly prefix: IpPrefix;
+  readonly pathId: number | null;
+}
+
+/** The prefixes a policy routes, each with its path identifier. */
+export const managedPrefixes = (routes: RoutePolicy): ManagedPrefix[] =>
+  routes.prefixes.map((prefix) => ({ prefix, pathId: routes.pathId || null }));
 
 /**
  * The routes every service wants announced, keyed by prefix: a write of an owner's routes replaces
@@ -44,6 +55,11 @@ export class DesiredRoutes {
     return changed;
   }
 
+  /** Every prefix of every owner's last write, announced or withdrawn: the prefixes we manage. */
+  managed(): ManagedPrefix[] {
+    return [...this.last.values()].flatMap(({ routes }) => managedPrefixes(routes));
+  }
+
   /** Every desired route, IPv4 before IPv6, each family in prefix order: the same set, the same list. */
   list(): DesiredRoute[] {
     return [...this.routes.values()].sort(
@@ -60,8 +76,11 @@ function compareText(a: string, b: string): number {
 
 /** Carries a set of routes to one speaker. */
 export interface RouteApplier {
-  /** Makes the speaker announce exactly `routes` of ours; throws an Error that says why it could not. */
-  apply(routes: readonly DesiredRoute[]): Promise<void>;
+  /**
+   * Makes the speaker announce exactly `routes` of ours; throws an Error that says why it could not.
+   * `managed` names every prefix the services route, announced or not.
+   */
+  apply(routes: readonly DesiredRoute[], managed: readonly ManagedPrefix[]): Promise<void>;
 }
 
 export interface SetSpeakerOptions {
@@ -140,7 +159,7 @@ export class SetSpeaker implements Speaker {
     this.retry = null;
     const routes = this.desired.list();
     try {
-      await this.applier.apply(routes);
+      await this.applier.apply(routes, this.desired.managed());
     } catch (error) {
       this.failures++;
       const wait = Math.min(

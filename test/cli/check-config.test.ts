@@ -237,3 +237,46 @@ describe('check-config with FRR as the speaker', () => {
     expect(t.stderr()).toMatch(/frr\.yaml:1.*resync.*at least 0\.1 seconds/);
   });
 });
+
+describe('check-config with GoBGP as the speaker', () => {
+  const yaml = (routes: string) =>
+    [
+      'speaker: { type: gobgp, address: 127.0.0.1:50052, command: sudo gobgp }',
+      'services:',
+      '  - name: web',
+      '    routes:',
+      '      prefixes: [198.51.100.10/32]',
+      routes,
+      '',
+    ].join('\n');
+
+  it('shows the gobgp commands of each state', async () => {
+    const t = fakeIo({ 'gobgp.yaml': yaml('      withdraw-on-down: true') });
+    expect(await checkConfigCommand(['gobgp.yaml'], t.io)).toBe(0);
+    const out = t.stdout();
+    expect(out).toContain(
+      '# UP\nsudo gobgp -u 127.0.0.1 -p 50052 global rib add 198.51.100.10/32 origin igp med 100 -a ipv4\n',
+    );
+    expect(out).toContain(
+      '# DOWN\nsudo gobgp -u 127.0.0.1 -p 50052 global rib del 198.51.100.10/32 -a ipv4\n',
+    );
+    expect(out).toMatch(/every 5 s/);
+    expect(out).not.toMatch(/announce route/);
+  });
+
+  it('refuses what the gobgp CLI cannot add, naming the line', async () => {
+    const t = fakeIo({ 'gobgp.yaml': yaml('      extended-community: origin:65000:1') });
+    expect(await checkConfigCommand(['gobgp.yaml'], t.io)).toBe(2);
+    expect(t.stdout()).toBe('');
+    expect(t.stderr()).toMatch(/gobgp\.yaml:5.*not with speaker gobgp: extended-community/);
+  });
+
+  it('refuses a resync interval below 0.1 s, naming the option', async () => {
+    const t = fakeIo({
+      'gobgp.yaml': 'speaker: { type: gobgp, resync: 0 }\nservices:\n  - name: web\n',
+    });
+    expect(await checkConfigCommand(['gobgp.yaml'], t.io)).toBe(2);
+    expect(t.stdout()).toBe('');
+    expect(t.stderr()).toMatch(/gobgp\.yaml:1.*resync.*at least 0\.1 s/);
+  });
+});

@@ -16,6 +16,10 @@ export interface BirdOptions {
   readonly routerId: string;
   /** A route covering the documentation next-hops, so BIRD resolves them (else "Invalid next hop"). */
   readonly nextHopCover: string;
+  /** BIRD dials the neighbor on this port instead of waiting for it. */
+  readonly neighborPort?: number;
+  /** Also take IPv6 routes, their next-hops resolved through this covering route. */
+  readonly nextHopCover6?: string;
 }
 
 export interface BirdRoute {
@@ -26,6 +30,10 @@ export interface BirdRoute {
   readonly asPath: number[];
   /** "ASN:VALUE" strings. */
   readonly communities: string[];
+  /** "GLOBAL:LOCAL1:LOCAL2" strings. */
+  readonly largeCommunities: string[];
+  /** "rt:ADMIN:NUMBER" strings. */
+  readonly extendedCommunities: string[];
 }
 
 export function birdConfig(options: BirdOptions): string {
@@ -36,13 +44,21 @@ export function birdConfig(options: BirdOptions): string {
     '  ipv4;',
     `  route ${options.nextHopCover} blackhole;`,
     '}',
+    ...(options.nextHopCover6 === undefined
+      ? []
+      : ['protocol static {', '  ipv6;', `  route ${options.nextHopCover6} blackhole;`, '}']),
     'protocol bgp exa {',
     `  local ${options.localAddress} port ${options.port} as ${options.as};`,
-    `  neighbor ${options.neighborAddress} as ${options.neighborAs};`,
-    '  passive on;',
+    options.neighborPort === undefined
+      ? `  neighbor ${options.neighborAddress} as ${options.neighborAs};`
+      : `  neighbor ${options.neighborAddress} port ${options.neighborPort} as ${options.neighborAs};`,
+    options.neighborPort === undefined ? '  passive on;' : '  connect retry time 1;',
     // A next-hop that is not on a connected network needs multihop plus recursive resolution.
     '  multihop;',
     '  ipv4 { import all; export none; gateway recursive; igp table master4; };',
+    ...(options.nextHopCover6 === undefined
+      ? []
+      : ['  ipv6 { import all; export none; gateway recursive; igp table master6; };']),
     '}',
     '',
   ].join('\n');
@@ -62,6 +78,8 @@ export function parseBirdRoutes(output: string): BirdRoute[] {
         localPref: undefined,
         asPath: [],
         communities: [],
+        largeCommunities: [],
+        extendedCommunities: [],
       };
       routes.push(current);
       continue;
@@ -77,6 +95,14 @@ export function parseBirdRoutes(output: string): BirdRoute[] {
       current.asPath = value.trim() === '' ? [] : value.trim().split(/\s+/).map(Number);
     else if (name === 'community') {
       current.communities = [...value.matchAll(/\((\d+),(\d+)\)/g)].map((m) => `${m[1]}:${m[2]}`);
+    } else if (name === 'large_community') {
+      current.largeCommunities = [...value.matchAll(/\((\d+), (\d+), (\d+)\)/g)].map((m) =>
+        m.slice(1, 4).join(':'),
+      );
+    } else if (name === 'ext_community') {
+      current.extendedCommunities = [...value.matchAll(/\((\w+), ([\d.]+), (\d+)\)/g)].map((m) =>
+        m.slice(1, 4).join(':'),
+      );
     }
   }
   return routes;
@@ -90,6 +116,8 @@ export class Bird {
 
   async showRouteAll(prefix: string): Promise<string> {
     const result = await runCommand('birdc', ['-s', this.socket, 'show', 'route', 'all', prefix]);
+    // birdc exits 1 when BIRD holds no route for the prefix: an empty table, not a failure.
+    if (result.stdout.includes('Network not found')) return '';
     if (result.code !== 0)
       throw new Error(`birdc: ${result.stderr.trim() || result.stdout.trim()}`);
     return result.stdout;

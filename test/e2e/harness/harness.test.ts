@@ -35,6 +35,8 @@ Table master4:
 \tBGP.med: 100
 \tBGP.local_pref: 200
 \tBGP.community: (65000,1) (65000,2)
+\tBGP.ext_community: (rt, 65000, 5) (rt, 192.0.2.1, 7)
+\tBGP.large_community: (65000, 1, 2)
 `;
 
 describe('the e2e harness', () => {
@@ -90,6 +92,8 @@ describe('the e2e harness', () => {
         localPref: 200,
         asPath: [65001, 65002],
         communities: ['65000:1', '65000:2'],
+        extendedCommunities: ['rt:65000:5', 'rt:192.0.2.1:7'],
+        largeCommunities: ['65000:1:2'],
       },
     ]);
   });

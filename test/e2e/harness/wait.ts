@@ -57,3 +57,29 @@ export async function waitFor<T>(
     await delay(Math.min(intervalMs, Math.max(0, deadline - Date.now())));
   }
 }
+
+/** Waits until `read` lists an entry `expected` accepts, and resolves with it (20 s at most). */
+export function waitForEntry<T>(
+  read: () => Promise<readonly T[]>,
+  expected: (entry: T) => boolean,
+  what: string,
+): Promise<T> {
+  return waitFor(
+    async () => {
+      const entries = await read();
+      return entries.find(expected) ?? Promise.reject(new Error(JSON.stringify(entries)));
+    },
+    { timeoutMs: 20_000, what },
+  );
+}
+
+/** Waits until `read` lists nothing (20 s at most). */
+export async function waitForNone(read: () => Promise<readonly unknown[]>, what: string) {
+  await waitFor(
+    async () => {
+      const entries = await read();
+      return entries.length === 0 || Promise.reject(new Error(JSON.stringify(entries)));
+    },
+    { timeoutMs: 20_000, what },
+  );
+}
