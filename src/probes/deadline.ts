@@ -1,5 +1,6 @@
 // Runs one network check under its own timeout and the caller's AbortSignal, and measures it.
 import { formatSeconds } from '../host/process.js';
+import { timers } from '../host/timers.js';
 import type { ProbeResult } from '../core/probe.js';
 
 /** What a check's work reports; the latency is added by `withDeadline`. */
@@ -59,12 +60,12 @@ export function withDeadline(
   const cut = new Cut();
   return new Promise((resolve) => {
     let settled = false;
-    let timer: NodeJS.Timeout | undefined;
+    let cancelTimer: (() => void) | undefined;
     /** `finished`: the work settled by itself, so it has let go of its sockets and timers already. */
     const settle = (outcome: Outcome, finished: boolean): void => {
       if (settled) return;
       settled = true;
-      clearTimeout(timer);
+      cancelTimer?.();
       outer.removeEventListener('abort', onAbort);
       if (!finished) cut.abort();
       resolve({ ...outcome, latencyMs: performance.now() - started });
@@ -72,9 +73,9 @@ export function withDeadline(
     const onAbort = (): void => settle({ ok: false, reason: 'aborted' }, false);
     outer.addEventListener('abort', onAbort, { once: true });
     if (timeoutMs > 0) {
-      timer = setTimeout(
-        () => settle({ ok: false, reason: `timeout after ${formatSeconds(timeoutMs)}` }, false),
-        timeoutMs,
+      // The process's one timer: a deadline that almost never fires costs a queue entry, not a Node timer.
+      cancelTimer = timers.after(timeoutMs, () =>
+        settle({ ok: false, reason: `timeout after ${formatSeconds(timeoutMs)}` }, false),
       );
     }
     const failed = (error: unknown): void =>

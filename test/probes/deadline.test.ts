@@ -15,7 +15,7 @@ function hanging(): { work: (c: Cancellation) => Promise<Outcome>; cancelled: ()
 }
 
 describe('withDeadline', () => {
-  beforeEach(() => vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] }));
+  beforeEach(() => vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] }));
   afterEach(() => vi.useRealTimers());
 
   it('settles as a timeout when the work outlasts its limit, and cancels the work', async () => {
