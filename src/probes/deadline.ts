@@ -46,6 +46,31 @@ class Cut implements Cancellation {
 }
 
 /**
+ * The checks in flight under each caller's signal. A service's signal lives as long as its loop and
+ * sees a check a second: one 'abort' listener per signal and a set entry per check cost less than
+ * adding and removing an EventTarget listener on every check.
+ */
+const inFlight = new WeakMap<AbortSignal, Set<() => void>>();
+
+function watch(signal: AbortSignal, onAbort: () => void): void {
+  let waiting = inFlight.get(signal);
+  if (waiting === undefined) {
+    const created = new Set<() => void>();
+    inFlight.set(signal, created);
+    signal.addEventListener(
+      'abort',
+      () => {
+        inFlight.delete(signal);
+        for (const listener of created) listener();
+      },
+      { once: true },
+    );
+    waiting = created;
+  }
+  waiting.add(onAbort);
+}
+
+/**
  * Runs `work` with a cancellation that fires when `timeoutMs` elapses (0 = no own limit) or `outer`
  * aborts. The result settles at that moment with "timeout after N s" or "aborted", whatever `work`
  * is doing; `work` must release its sockets when cancelled. A throw from `work` becomes a failure.
@@ -66,12 +91,19 @@ export function withDeadline(
       if (settled) return;
       settled = true;
       cancelTimer?.();
-      outer.removeEventListener('abort', onAbort);
+      inFlight.get(outer)?.delete(onAbort);
       if (!finished) cut.abort();
-      resolve({ ...outcome, latencyMs: performance.now() - started });
+      const latencyMs = performance.now() - started;
+      resolve(
+        outcome.ok
+          ? outcome.detail === undefined
+            ? { ok: true, latencyMs }
+            : { ok: true, latencyMs, detail: outcome.detail }
+          : { ...outcome, latencyMs },
+      );
     };
     const onAbort = (): void => settle({ ok: false, reason: 'aborted' }, false);
-    outer.addEventListener('abort', onAbort, { once: true });
+    watch(outer, onAbort);
     if (timeoutMs > 0) {
       // The process's one timer: a deadline that almost never fires costs a queue entry, not a Node timer.
       cancelTimer = timers.after(timeoutMs, () =>
