@@ -28,7 +28,7 @@ export class TimerScheduler {
     return this.host.now();
   }
 
-  /** Waits waiting, for tests and metrics. */
+  /** How many waits are queued. */
   get pending(): number {
     return this.queue.size;
   }
