@@ -46,6 +46,26 @@ export function readMemory(pid) {
   return { peak: kib('VmHWM') * 1024, current: kib('VmRSS') * 1024 };
 }
 
+/**
+ * Proportional set size in bytes (`/proc/PID/smaps_rollup`): shared pages, the node or python
+ * binary and its libraries among them, divided among the processes that map them. Null once gone.
+ */
+export function readPss(pid) {
+  let text;
+  try {
+    text = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+  } catch {
+    return null;
+  }
+  const kib = Number(/^Pss:\s+(\d+) kB/m.exec(text)?.[1] ?? NaN);
+  return kib * 1024;
+}
+
+/** The load average over 1, 5 and 15 minutes, as /proc/loadavg spells it. */
+export function loadAverage() {
+  return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+}
+
 /** The node flags of the bin's `#!/usr/bin/env -S node FLAGS` line: how ExaBGP starts ours. */
 export function binNodeFlags(bin) {
   return (/^#!\S*env -S node(.*)/.exec(readFileSync(bin, 'utf8'))?.[1] ?? '')
@@ -64,6 +84,5 @@ export function machine() {
   } catch {
     // Not every container exposes it.
   }
-  const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-  return { cores, model, node: process.version, kernel, load };
+  return { cores, model, node: process.version, kernel, load: loadAverage() };
 }

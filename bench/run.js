@@ -3,7 +3,7 @@
 // time from a failing service to the changed line on stdout. Loopback only; every process it starts
 // is stopped before it exits. Run `npm run build` first. Options: `node bench/run.js --help`.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,15 +12,22 @@ import process from 'node:process';
 import { clearTimeout, setTimeout } from 'node:timers';
 import { URL, fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { binNodeFlags, machine, readCpu, readMemory } from './proc.js';
+import { binNodeFlags, loadAverage, machine, readCpu, readMemory, readPss } from './proc.js';
 
 const USAGE = `Usage: node bench/run.js [options]
+  --repeats N         rounds; each runs every series once, ours, the floor and the reference
+                      interleaved, and the report gives min/median over rounds (default 3)
+  --quick             a smoke run in well under a minute: small counts, 2 s windows, one round
   --duration S        measured seconds per run (default 20)
   --warmup S          seconds between every service's first line and the measurement (default 5)
-  --http LIST         service counts for ours with HTTP checks (default 1,10,20,100,1000)
-  --http-keep-alive LIST  the same with keep-alive: true, one kept connection per check (default 20,100,1000)
-  --tcp LIST          service counts for ours with TCP checks (default 1,10,100,1000)
-  --reference LIST    service counts for the reference, one process each (default 1,10,20,50)
+  --http LIST         service counts for ours with HTTP checks (default 1000)
+  --http-keep-alive LIST  the same with keep-alive: true, one kept connection per check (default 1000)
+  --tcp LIST          service counts for ours with TCP checks (default 1000)
+  --floor MODES       bench/floor.js modes run in each round: fresh, kept, tcp (default all three)
+  --floor-services N  loops of the floor (default 1000)
+  --drop-in LIST      process counts for ours run as the reference is: one process per service,
+                      --cmd "curl -sf URL" (default 20)
+  --reference LIST    service counts for the reference, one process each (default 20)
   --latency-trials N  failures timed per implementation (default 7; 0 skips)
   --latency-load N    also time ours with the failing service among N (default 1000; 0 skips)
   --http-ports N      HTTP ports the target server listens on (default 8)
@@ -38,12 +45,17 @@ const STOP_GRACE_MS = 5000;
 
 const { values: opts } = parseArgs({
   options: {
+    repeats: { type: 'string', default: '3' },
+    quick: { type: 'boolean', default: false },
     duration: { type: 'string', default: '20' },
     warmup: { type: 'string', default: '5' },
-    http: { type: 'string', default: '1,10,20,100,1000' },
-    'http-keep-alive': { type: 'string', default: '20,100,1000' },
-    tcp: { type: 'string', default: '1,10,100,1000' },
-    reference: { type: 'string', default: '1,10,20,50' },
+    http: { type: 'string', default: '1000' },
+    'http-keep-alive': { type: 'string', default: '1000' },
+    tcp: { type: 'string', default: '1000' },
+    floor: { type: 'string', default: 'fresh,kept,tcp' },
+    'floor-services': { type: 'string', default: '1000' },
+    'drop-in': { type: 'string', default: '20' },
+    reference: { type: 'string', default: '20' },
     'latency-trials': { type: 'string', default: '7' },
     'latency-load': { type: 'string', default: '1000' },
     'http-ports': { type: 'string', default: '8' },
@@ -56,6 +68,23 @@ const { values: opts } = parseArgs({
 if (opts.help) {
   process.stdout.write(`${USAGE}\n`);
   process.exit(0);
+}
+if (opts.quick) {
+  // What `npm test` runs: every kind of series once, small, so the bench itself is known to work.
+  Object.assign(opts, {
+    repeats: '1',
+    duration: '2',
+    warmup: '1',
+    http: '20',
+    'http-keep-alive': '20',
+    tcp: '20',
+    floor: 'tcp',
+    'floor-services': '20',
+    'drop-in': '2',
+    reference: '2',
+    'latency-trials': '0',
+    'latency-load': '0',
+  });
 }
 const counts = (text) =>
   text
@@ -70,6 +99,9 @@ const durationS = Number(opts.duration);
 const warmupS = Number(opts.warmup);
 const latencyTrials = Number(opts['latency-trials']);
 const latencyLoad = Number(opts['latency-load']);
+const repeats = Number(opts.repeats);
+const floorServices = Number(opts['floor-services']);
+const floorModes = opts.floor.split(',').filter(Boolean);
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const log = (text) => process.stderr.write(`bench: ${text}\n`);
@@ -312,13 +344,18 @@ function cpuOf(group) {
 function memoryOf(group) {
   let peak = 0;
   let current = 0;
+  let pss = 0;
   for (const child of group.processes) {
     const memory = readMemory(child.pid);
-    if (!memory) throw new Error(`process ${child.pid} is gone:\n${group.stderrTail}`);
+    const proportional = readPss(child.pid);
+    if (!memory || proportional === null) {
+      throw new Error(`process ${child.pid} is gone:\n${group.stderrTail}`);
+    }
     peak += memory.peak;
     current += memory.current;
+    pss += proportional;
   }
-  return { peak, current };
+  return { peak, current, pss };
 }
 
 const sumCpu = (cpu) => cpu.user + cpu.system + cpu.children;
@@ -362,6 +399,8 @@ async function measure(label, group, count, targets, probe) {
     cpuPercent: ((sumCpu(after.cpu) - sumCpu(before.cpu)) / wallS) * 100,
     peakRssMB: memory.peak / 2 ** 20,
     rssMB: memory.current / 2 ** 20,
+    pssMB: memory.pss / 2 ** 20,
+    load: loadAverage(),
     linesPerS: (after.lines - before.lines) / wallS,
     upShare: after.lines > before.lines ? (after.up - before.up) / (after.lines - before.lines) : 0,
     checksPerS: (after.server[probes] - before.server[probes]) / wallS,
@@ -372,6 +411,7 @@ async function measure(label, group, count, targets, probe) {
   };
   log(
     `${label} ${probe} x${count}: cpu ${row.cpuPercent.toFixed(2)}% peak RSS ${row.peakRssMB.toFixed(1)} MB, ` +
+      `PSS ${row.pssMB.toFixed(1)} MB, load ${row.load}, ` +
       `${row.checksPerS.toFixed(1)} checks/s, ${row.linesPerS.toFixed(1)} lines/s` +
       (row.connectionsPerS === undefined
         ? ''
@@ -397,11 +437,85 @@ async function runOurs(targets, count, probe) {
     { interval: 1 },
   );
   const group = startOurs(file);
+  let row;
   try {
-    return await measure('ours', group, count, targets, probe);
+    row = await measure('ours', group, count, targets, probe);
   } finally {
     await stop(group.processes);
   }
+  if (opts['cpu-prof']) row.profile = profileSummary(opts['cpu-prof']);
+  return row;
+}
+
+/** Where the newest profile in `dir` spent its time, by file: the `--cpu-prof` summary of a series. */
+function profileSummary(dir) {
+  const newest = readdirSync(dir)
+    .filter((file) => file.endsWith('.cpuprofile'))
+    .map((file) => join(dir, file))
+    .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0];
+  if (!newest) return null;
+  const summary = spawnSync(
+    process.execPath,
+    [join(ROOT, 'bench', 'profile-summary.js'), newest, '8'],
+    { encoding: 'utf8' },
+  );
+  const text = summary.stdout ?? '';
+  return text.slice(text.indexOf('Self time by file')).trim();
+}
+
+/**
+ * Ours as ExaBGP runs the reference: one process per service, the reference's options, the check a
+ * `curl -sf` through `--cmd`, node flags from the bin's `#!` line. Children (sh, curl) are counted.
+ */
+async function runDropIn(targets, count) {
+  const processes = [];
+  for (let i = 0; i < count; i++) {
+    const args = referenceArgs(addressFor(i), `curl -sf ${httpUrl(targets, i)}`).slice(3);
+    processes.push(
+      track(
+        spawn(process.execPath, [...OUR_NODE_FLAGS, BIN, ...args], {
+          stdio: ['pipe', 'pipe', 'pipe'],
+        }),
+      ),
+    );
+  }
+  const group = fleet(processes, true);
+  try {
+    return await measure('drop-in', group, count, targets, 'http');
+  } finally {
+    await stop(group.processes);
+  }
+}
+
+/** The probe label each floor mode stands for, so ours and its floor pair up. */
+const FLOOR_PROBE = { fresh: 'http', kept: 'http keep-alive', tcp: 'tcp' };
+
+/** bench/floor.js in one mode, under the bin's node flags: Node's networking alone, same load. */
+async function runFloor(mode) {
+  const child = track(
+    spawn(
+      process.execPath,
+      [join(ROOT, 'bench', 'floor.js'), String(floorServices), String(durationS), mode],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    ),
+  );
+  let out = '';
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (chunk) => (out += chunk));
+  const code = await new Promise((resolve) => child.once('exit', resolve));
+  const match = /([\d.]+)% of one core .*?(\d+) operations\/s/.exec(out);
+  if (code !== 0 || !match) throw new Error(`bench/floor.js ${mode} failed:\n${out}`);
+  const row = {
+    label: 'floor',
+    probe: FLOOR_PROBE[mode],
+    services: floorServices,
+    processes: 1,
+    cpuPercent: Number(match[1]),
+    checksPerS: Number(match[2]),
+    load: loadAverage(),
+  };
+  log(`floor ${mode} x${floorServices}: cpu ${row.cpuPercent}%, load ${row.load}`);
+  return row;
 }
 
 async function runReference(targets, count) {
@@ -519,43 +633,140 @@ function referenceAvailable() {
 
 const fmt = (n, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : '-');
 
+const median = (list) => {
+  const sorted = [...list].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+const minMedian = (list, digits = 2) =>
+  list.length === 0 ? '-' : `${fmt(Math.min(...list), digits)} / ${fmt(median(list), digits)}`;
+const perCheckMs = (r) => (r.cpuS * 1000) / (r.checksPerS * r.wallS);
+
+/** The issue's targets, each a series of ours and what it is held against. */
+const TARGETS = [
+  { probe: 'http', cap: 10, floorRatio: 1.5, note: '< 10% of one core and ≤ 1.5× the raw floor' },
+  { probe: KEEP_ALIVE, cap: 10, floorRatio: 1.5, note: '< 10% of one core and ≤ 1.5× the floor' },
+  { probe: 'tcp', floorRatio: 1.3, note: '≤ 1.3× the raw connect floor' },
+];
+
 function report(results) {
   const out = [];
   const { system } = results;
   out.push(
-    `Machine: ${system.cores} cores, ${system.model}, Node ${system.node}, Linux ${system.kernel}; load average at start ${system.load}.`,
+    `Machine: ${system.cores} cores, ${system.model}, Node ${system.node}, Linux ${system.kernel}; load average at start ${system.load}, at the end ${results.endLoad}.`,
   );
   out.push(
-    `Each run: every service announced once, ${warmupS} s warm-up, ${durationS} s measured; interval 1 s, no debounce (every interval re-announces).`,
+    `${results.repeats} round(s), series interleaved in each; every service announced once, ${warmupS} s warm-up, ${durationS} s measured; interval 1 s, no debounce (every interval re-announces).`,
   );
   if (OUR_NODE_FLAGS.length > 0) {
     out.push(`Ours ran as \`node ${OUR_NODE_FLAGS.join(' ')} bin/bgp-healthcheck\`.`);
   }
   out.push('');
   out.push(
-    '| checker | probe | services | processes | CPU s | user / system / children s | % of one core | CPU ms per check | peak RSS MB (sum) | RSS MB at end | checks/s | new connections/s | lines/s | up lines |',
+    '| round | checker | probe | services | processes | % of one core | user / system / children s | CPU ms per check | peak RSS MB (sum) | RSS MB at end | PSS MB at end | checks/s | new connections/s | lines/s | up lines | load average |',
   );
-  out.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  out.push('|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|');
   for (const r of results.runs) {
+    const full = r.label !== 'floor';
     out.push(
-      `| ${r.label} | ${r.probe} | ${r.services} | ${r.processes} | ${fmt(r.cpuS, 2)} | ${fmt(r.userS, 2)} / ${fmt(r.systemS, 2)} / ${fmt(r.childrenS, 2)} | ${fmt(r.cpuPercent, 2)} | ${fmt((r.cpuS * 1000) / (r.checksPerS * r.wallS), 2)} | ${fmt(r.peakRssMB)} | ${fmt(r.rssMB)} | ${fmt(r.checksPerS)} | ${r.connectionsPerS === undefined ? '-' : fmt(r.connectionsPerS)} | ${fmt(r.linesPerS)} | ${fmt(r.upShare * 100, 0)}% |`,
+      `| ${r.round} | ${r.label} | ${r.probe} | ${r.services} | ${r.processes} | ${fmt(r.cpuPercent, 2)} | ${full ? `${fmt(r.userS, 2)} / ${fmt(r.systemS, 2)} / ${fmt(r.childrenS, 2)}` : '-'} | ${full ? fmt(perCheckMs(r), 2) : '-'} | ${full ? fmt(r.peakRssMB) : '-'} | ${full ? fmt(r.rssMB) : '-'} | ${full ? fmt(r.pssMB) : '-'} | ${fmt(r.checksPerS)} | ${r.connectionsPerS === undefined ? '-' : fmt(r.connectionsPerS)} | ${full ? fmt(r.linesPerS) : '-'} | ${full ? `${fmt(r.upShare * 100, 0)}%` : '-'} | ${r.load} |`,
     );
   }
-  const find = (label, probe, services) =>
-    results.runs.find((r) => r.label === label && r.probe === probe && r.services === services);
-  const pairs = [];
-  for (const ref of results.runs.filter((r) => r.label === 'reference')) {
-    const ours = find('ours', 'http', ref.services);
-    if (ours) pairs.push([ours, ref]);
-  }
-  if (pairs.length > 0) {
-    out.push('');
-    out.push('| services (HTTP) | CPU ours/reference | peak RSS ours/reference |');
-    out.push('|---:|---:|---:|');
-    for (const [ours, ref] of pairs) {
+
+  // Ratios are taken within a round, so a busy neighbour weighs on both sides of each.
+  const rounds = [...new Set(results.runs.map((r) => r.round))];
+  const inRound = (round, label, probe, services) =>
+    results.runs.find(
+      (r) =>
+        r.round === round &&
+        r.label === label &&
+        r.probe === probe &&
+        (services === undefined || r.services === services),
+    );
+  const verdict = (ok) => (ok ? 'met' : 'MISSED');
+  out.push('');
+  out.push(
+    '| series | services | % of one core, min / median | floor, % of one core, min / median | ours / floor, min / median | peak RSS MB, max | target | verdict (median) |',
+  );
+  out.push('|---|---:|---:|---:|---:|---:|---|---|');
+  for (const target of TARGETS) {
+    for (const services of counts(
+      target.probe === 'http'
+        ? opts.http
+        : target.probe === 'tcp'
+          ? opts.tcp
+          : opts['http-keep-alive'],
+    )) {
+      const ours = [];
+      const floors = [];
+      const ratios = [];
+      const peaks = [];
+      for (const round of rounds) {
+        const o = inRound(round, 'ours', target.probe, services);
+        const f = inRound(round, 'floor', target.probe);
+        if (o) {
+          ours.push(o.cpuPercent);
+          peaks.push(o.peakRssMB);
+        }
+        if (f) floors.push(f.cpuPercent);
+        if (o && f) ratios.push(o.cpuPercent / f.cpuPercent);
+      }
+      if (ours.length === 0) continue;
+      const ok =
+        (target.cap === undefined || median(ours) < target.cap) &&
+        (ratios.length === 0 || median(ratios) <= target.floorRatio) &&
+        Math.max(...peaks) < 100;
       out.push(
-        `| ${ours.services} | ${fmt(ours.cpuS / ref.cpuS, 4)} | ${fmt(ours.peakRssMB / ref.peakRssMB, 4)} |`,
+        `| ${target.probe} | ${services} | ${minMedian(ours)} | ${minMedian(floors)} | ${minMedian(ratios)} | ${fmt(Math.max(...peaks))} | ${target.note}; RSS < 100 MB | ${verdict(ok)} |`,
       );
+    }
+  }
+  // The checker alone: what ours adds to the raw tcp floor (a connect per check is the cheapest probe).
+  const alone = [];
+  for (const round of rounds) {
+    for (const services of counts(opts.tcp)) {
+      const o = inRound(round, 'ours', 'tcp', services);
+      const f = inRound(round, 'floor', 'tcp');
+      if (o && f && f.services === services) alone.push(o.cpuPercent - f.cpuPercent);
+    }
+  }
+  if (alone.length > 0) {
+    out.push(
+      `| checker alone (ours tcp − tcp floor) | ${floorServices} | ${minMedian(alone)} | - | - | - | ≤ 2% of one core | ${verdict(median(alone) <= 2)} |`,
+    );
+  }
+
+  const dropIn = [];
+  for (const round of rounds) {
+    for (const services of counts(opts['drop-in'])) {
+      const o = inRound(round, 'drop-in', 'http', services);
+      const r = inRound(round, 'reference', 'http', services);
+      if (o && r) dropIn.push({ o, r });
+    }
+  }
+  if (dropIn.length > 0) {
+    out.push('');
+    out.push(
+      '| drop-in, processes | CPU ms per check: ours / reference, min / median | ratio min / median | PSS MB per process: ours / reference, median | ratio min / median | target | verdict (median) |',
+    );
+    out.push('|---:|---:|---:|---:|---:|---|---|');
+    const cpu = dropIn.map(({ o, r }) => perCheckMs(o) / perCheckMs(r));
+    const pss = dropIn.map(({ o, r }) => o.pssMB / o.processes / (r.pssMB / r.processes));
+    out.push(
+      `| ${dropIn[0].o.processes} | ${minMedian(dropIn.map(({ o }) => perCheckMs(o)))} / ${minMedian(dropIn.map(({ r }) => perCheckMs(r)))} | ${minMedian(cpu)} | ${fmt(median(dropIn.map(({ o }) => o.pssMB / o.processes)))} / ${fmt(median(dropIn.map(({ r }) => r.pssMB / r.processes)))} | ${minMedian(pss)} | CPU ≤ 1×, PSS ≤ 1.3× | ${verdict(median(cpu) <= 1 && median(pss) <= 1.3)} |`,
+    );
+  }
+
+  const profiled = results.runs.filter((r) => r.profile && r.round === 1);
+  if (profiled.length > 0) {
+    out.push('');
+    out.push('CPU profiles (`--cpu-prof`, first round), self time by file:');
+    for (const r of profiled) {
+      out.push('');
+      out.push(`ours ${r.probe} x${r.services}:`);
+      out.push('```');
+      out.push(r.profile);
+      out.push('```');
     }
   }
   if (results.latency.length > 0) {
@@ -570,29 +781,6 @@ function report(results) {
       );
     }
   }
-  out.push('');
-  const verdict = (ok) => (ok ? 'met' : 'MISSED');
-  for (const probe of ['http', KEEP_ALIVE]) {
-    const big = find('ours', probe, 1000);
-    if (!big) continue;
-    out.push(
-      `Target: 1000 services (${probe}) under 10% of one core: ${fmt(big.cpuPercent, 2)}% — ${verdict(big.cpuPercent < 10)}.`,
-    );
-    out.push(
-      `Target: 1000 services (${probe}) under 150 MB RSS: ${fmt(big.peakRssMB)} MB — ${verdict(big.peakRssMB < 150)}.`,
-    );
-  }
-  const [ours20, ref20] = [find('ours', 'http', 20), find('reference', 'http', 20)];
-  if (ours20 && ref20) {
-    const rss = ours20.peakRssMB / ref20.peakRssMB;
-    const cpu = ours20.cpuS / ref20.cpuS;
-    out.push(
-      `Target: at 20 services RSS under 1/4 of the reference: ${fmt(rss, 4)} — ${verdict(rss < 0.25)}.`,
-    );
-    out.push(
-      `Target: at 20 services CPU under 1/10 of the reference: ${fmt(cpu, 4)} — ${verdict(cpu < 0.1)}.`,
-    );
-  }
   return out.join('\n');
 }
 
@@ -600,18 +788,40 @@ async function main() {
   if (!existsSync(join(ROOT, 'dist', 'cli', 'main.js')))
     throw new Error('dist/ is missing: run `npm run build` first');
   const system = machine();
-  const results = { system, durationS, warmupS, runs: [], latency: [] };
+  const results = { system, durationS, warmupS, repeats, runs: [], latency: [] };
   const noReference = referenceAvailable();
   if (noReference) log(`skipping the reference: ${noReference}`);
+  const started = performance.now();
   const targets = await startTargets(Number(opts['http-ports']));
+  // One round: each series of ours next to its floor, then the drop-in mode next to the reference.
+  const jobs = [];
+  const floorFor = (probe) =>
+    Object.keys(FLOOR_PROBE).find(
+      (mode) => FLOOR_PROBE[mode] === probe && floorModes.includes(mode),
+    );
+  for (const [probe, list] of [
+    ['http', opts.http],
+    [KEEP_ALIVE, opts['http-keep-alive']],
+    ['tcp', opts.tcp],
+  ]) {
+    for (const count of counts(list)) jobs.push(() => runOurs(targets, count, probe));
+    const mode = floorFor(probe);
+    if (mode) jobs.push(() => runFloor(mode));
+  }
+  for (const count of counts(opts['drop-in'])) {
+    jobs.push(() => runDropIn(targets, count));
+    if (!noReference && counts(opts.reference).includes(count))
+      jobs.push(() => runReference(targets, count));
+  }
+  if (!noReference) {
+    for (const count of counts(opts.reference)) {
+      if (!counts(opts['drop-in']).includes(count)) jobs.push(() => runReference(targets, count));
+    }
+  }
   try {
-    for (const count of counts(opts.http)) results.runs.push(await runOurs(targets, count, 'http'));
-    for (const count of counts(opts['http-keep-alive']))
-      results.runs.push(await runOurs(targets, count, KEEP_ALIVE));
-    for (const count of counts(opts.tcp)) results.runs.push(await runOurs(targets, count, 'tcp'));
-    if (!noReference) {
-      for (const count of counts(opts.reference))
-        results.runs.push(await runReference(targets, count));
+    for (let round = 1; round <= repeats; round++) {
+      log(`round ${round} of ${repeats}`);
+      for (const job of jobs) results.runs.push({ round, ...(await job()) });
     }
     if (latencyTrials > 0) {
       results.latency.push(await latencyOurs(targets, 1));
@@ -621,8 +831,10 @@ async function main() {
   } finally {
     await stop([targets.child]);
   }
+  results.endLoad = loadAverage();
+  results.elapsedS = (performance.now() - started) / 1000;
   if (opts.json) writeFileSync(opts.json, `${JSON.stringify(results, null, 2)}\n`);
-  process.stdout.write(`${report(results)}\n`);
+  process.stdout.write(`${report(results)}\n\nThe bench took ${fmt(results.elapsedS, 0)} s.\n`);
 }
 
 main().then(

@@ -1,5 +1,6 @@
 // Runs one network check under its own timeout and the caller's AbortSignal, and measures it.
 import { formatSeconds } from '../host/process.js';
+import { timers } from '../host/timers.js';
 import type { ProbeResult } from '../core/probe.js';
 
 /** What a check's work reports; the latency is added by `withDeadline`. */
@@ -45,6 +46,31 @@ class Cut implements Cancellation {
 }
 
 /**
+ * The checks in flight under each caller's signal. A service's signal lives as long as its loop and
+ * sees a check a second: one 'abort' listener per signal and a set entry per check cost less than
+ * adding and removing an EventTarget listener on every check.
+ */
+const inFlight = new WeakMap<AbortSignal, Set<() => void>>();
+
+function watch(signal: AbortSignal, onAbort: () => void): void {
+  let waiting = inFlight.get(signal);
+  if (waiting === undefined) {
+    const created = new Set<() => void>();
+    inFlight.set(signal, created);
+    signal.addEventListener(
+      'abort',
+      () => {
+        inFlight.delete(signal);
+        for (const listener of created) listener();
+      },
+      { once: true },
+    );
+    waiting = created;
+  }
+  waiting.add(onAbort);
+}
+
+/**
  * Runs `work` with a cancellation that fires when `timeoutMs` elapses (0 = no own limit) or `outer`
  * aborts. The result settles at that moment with "timeout after N s" or "aborted", whatever `work`
  * is doing; `work` must release its sockets when cancelled. A throw from `work` becomes a failure.
@@ -59,22 +85,29 @@ export function withDeadline(
   const cut = new Cut();
   return new Promise((resolve) => {
     let settled = false;
-    let timer: NodeJS.Timeout | undefined;
+    let cancelTimer: (() => void) | undefined;
     /** `finished`: the work settled by itself, so it has let go of its sockets and timers already. */
     const settle = (outcome: Outcome, finished: boolean): void => {
       if (settled) return;
       settled = true;
-      clearTimeout(timer);
-      outer.removeEventListener('abort', onAbort);
+      cancelTimer?.();
+      inFlight.get(outer)?.delete(onAbort);
       if (!finished) cut.abort();
-      resolve({ ...outcome, latencyMs: performance.now() - started });
+      const latencyMs = performance.now() - started;
+      resolve(
+        outcome.ok
+          ? outcome.detail === undefined
+            ? { ok: true, latencyMs }
+            : { ok: true, latencyMs, detail: outcome.detail }
+          : { ...outcome, latencyMs },
+      );
     };
     const onAbort = (): void => settle({ ok: false, reason: 'aborted' }, false);
-    outer.addEventListener('abort', onAbort, { once: true });
+    watch(outer, onAbort);
     if (timeoutMs > 0) {
-      timer = setTimeout(
-        () => settle({ ok: false, reason: `timeout after ${formatSeconds(timeoutMs)}` }, false),
-        timeoutMs,
+      // The process's one timer: a deadline that almost never fires costs a queue entry, not a Node timer.
+      cancelTimer = timers.after(timeoutMs, () =>
+        settle({ ok: false, reason: `timeout after ${formatSeconds(timeoutMs)}` }, false),
       );
     }
     const failed = (error: unknown): void =>

@@ -53,6 +53,15 @@ export function createLimiter(max: number): Limiter {
     const next = queue.shift();
     if (next) next();
   };
+  // Made once, not per task: a check a second per service runs through here.
+  const released = (value: unknown): unknown => {
+    release();
+    return value;
+  };
+  const releasedThrow = (error: unknown): never => {
+    release();
+    throw error;
+  };
   const start = <T>(task: () => Promise<T>): Promise<T> => {
     active++;
     let running: Promise<T>;
@@ -63,16 +72,7 @@ export function createLimiter(max: number): Limiter {
       release();
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
-    return running.then(
-      (value) => {
-        release();
-        return value;
-      },
-      (error: unknown) => {
-        release();
-        throw error;
-      },
-    );
+    return running.then(released as (value: T) => T, releasedThrow);
   };
   return {
     get active() {
@@ -136,16 +136,13 @@ export function combine(
 
 async function runOne(probe: Probe, signal: AbortSignal, limiter?: Limiter): Promise<ProbeResult> {
   const started = performance.now();
-  const failure = (reason: string): ProbeResult => ({
-    ok: false,
-    latencyMs: performance.now() - started,
-    reason,
-  });
   try {
     return limiter ? await limiter.run(() => probe(signal), signal) : await probe(signal);
   } catch (error) {
-    if (signal.aborted) return failure('aborted');
-    return failure(`probe error: ${error instanceof Error ? error.message : String(error)}`);
+    const reason = signal.aborted
+      ? 'aborted'
+      : `probe error: ${error instanceof Error ? error.message : String(error)}`;
+    return { ok: false, latencyMs: performance.now() - started, reason };
   }
 }
 

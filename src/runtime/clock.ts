@@ -1,4 +1,5 @@
 // Time as an injected dependency: the real clock here, a manual one in tests.
+import { timers } from '../host/timers.js';
 
 export interface Clock {
   /** Milliseconds on a monotonic scale. */
@@ -27,13 +28,9 @@ export function sleepOn(
   });
 }
 
+/** Node's clock; every wait shares the process's one timer (see host/timers.ts). */
 export const realClock: Clock = {
-  now: () => performance.now(),
-  after: (ms, wake) => {
-    // Whole milliseconds: Node arms its loop timer in whole milliseconds, so a fractional deadline
-    // makes the loop spin until the millisecond turns, once per wait of every service.
-    const timer = setTimeout(wake, Math.ceil(ms));
-    return () => clearTimeout(timer);
-  },
+  now: () => timers.now(),
+  after: (ms, wake) => timers.after(ms, wake),
   sleep: (ms, signal) => sleepOn(realClock, ms, signal),
 };

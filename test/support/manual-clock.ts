@@ -1,11 +1,6 @@
 // A clock that only moves when a test advances it, so timing tests never wait for real time.
+import { TimerQueue } from '../../src/core/timer-queue.js';
 import { sleepOn, type Clock } from '../../src/runtime/clock.js';
-
-interface Sleeper {
-  readonly until: number;
-  readonly order: number;
-  readonly wake: () => void;
-}
 
 /** Lets every promise chain that is ready run to its next real wait (one macrotask turn at a time). */
 export async function flush(turns = 5): Promise<void> {
@@ -14,8 +9,8 @@ export async function flush(turns = 5): Promise<void> {
 
 export class ManualClock implements Clock {
   private time: number;
-  private order = 0;
-  private sleepers: Sleeper[] = [];
+  /** The queue the real clock's scheduler uses, so tests on this clock exercise it too. */
+  private readonly sleepers = new TimerQueue();
 
   constructor(start = 0) {
     this.time = start;
@@ -26,10 +21,9 @@ export class ManualClock implements Clock {
   }
 
   after(ms: number, wake: () => void): () => void {
-    const sleeper: Sleeper = { until: this.time + Math.max(ms, 0), order: this.order++, wake };
-    this.sleepers.push(sleeper);
+    const sleeper = this.sleepers.add(this.time + Math.max(ms, 0), wake);
     return () => {
-      this.sleepers = this.sleepers.filter((s) => s !== sleeper);
+      this.sleepers.cancel(sleeper);
     };
   }
 
@@ -39,7 +33,7 @@ export class ManualClock implements Clock {
 
   /** How many sleeps are waiting. */
   get pending(): number {
-    return this.sleepers.length;
+    return this.sleepers.size;
   }
 
   /**
@@ -50,12 +44,9 @@ export class ManualClock implements Clock {
     const target = this.time + ms;
     await flush();
     for (;;) {
-      const next = this.sleepers
-        .filter((s) => s.until <= target)
-        .sort((a, b) => a.until - b.until || a.order - b.order)[0];
+      const next = this.sleepers.popDue(target);
       if (!next) break;
-      this.time = Math.max(this.time, next.until);
-      this.sleepers = this.sleepers.filter((s) => s !== next);
+      this.time = Math.max(this.time, next.at);
       next.wake();
       await flush();
     }
