@@ -345,14 +345,31 @@ describe('response reader: fuzzed bytes', () => {
     );
   });
 
+  it('gives the same verdict to a whole response followed by bytes, whether they come with it or later', () => {
+    const head = 'HTTP/1.1 200 X\r\nContent-Length: 0\r\n\r\n';
+    const together = read([`${head}  `], { close: true });
+    const later = read([head, '  '], { close: true });
+    expect(response(together)).toMatchObject({ status: 200, reusable: false });
+    expect(response(later)).toMatchObject({ status: 200, reusable: true });
+  });
+
   it('judges a response the same however its bytes are split', () => {
     fc.assert(
       fc.property(plausible, fc.array(fc.nat(), { maxLength: 8 }), (bytes, cuts) => {
         // The detail quotes what had arrived when the reader gave up, so only the verdict is compared.
-        const verdict = (reading: Reading): unknown =>
-          'failed' in reading ? reading.failed : reading;
-        const whole = verdict(read([bytes], { close: true }));
-        expect(verdict(read(split(bytes, cuts), { close: true }))).toEqual(whole);
+        // Bytes after a whole response make it unreusable only when they arrive with it: later
+        // ones are the client's to see (it closes a connection that sends more than it was asked).
+        const verdict = (reading: Reading): unknown => {
+          if ('failed' in reading) return reading.failed;
+          if (!reading.done) return reading;
+          return { ...reading.response, reusable: undefined };
+        };
+        const reusable = (reading: Reading): boolean =>
+          reading.done && !('failed' in reading) && reading.response.reusable;
+        const whole = read([bytes], { close: true });
+        const pieces = read(split(bytes, cuts), { close: true });
+        expect(verdict(pieces)).toEqual(verdict(whole));
+        if (reusable(whole)) expect(reusable(pieces)).toBe(true);
       }),
       { numRuns: 1000 },
     );
