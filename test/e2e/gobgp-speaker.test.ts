@@ -10,7 +10,7 @@ import { freePorts } from './harness/ports.js';
 import { Supervisor, type Daemon } from './harness/processes.js';
 import { makeTempDir, removeTempDir } from './harness/tempdir.js';
 import { describeWhen } from './harness/tools.js';
-import { waitForEntry, waitForNone } from './harness/wait.js';
+import { waitFor, waitForEntry, waitForNone } from './harness/wait.js';
 
 const AS = 64512;
 const BIRD_ADDRESS = '127.0.0.3';
@@ -197,11 +197,18 @@ describeWhen(
       // A restarted gobgpd holds nothing: the resync adds the routes again.
       await lab.supervisor.stop(lab.gobgp.daemon);
       await gone(lab, PREFIX, 'while gobgpd is stopped');
+      // The next resync (every 5 s) finds no gobgpd: it fails, is logged and retried with backoff.
+      await waitFor(
+        async () =>
+          /GoBGP: could not apply .* \(attempt 1, next in 1 s\)/.test(
+            await readFile(hc.logFile, 'utf8'),
+          ),
+        { what: 'a failed apply in the log while gobgpd is stopped', timeoutMs: 15_000 },
+      );
       lab.gobgp = await startGobgp(lab.supervisor, lab.dir, lab.gobgpOptions);
       await route(lab, PREFIX, withMed(20), 'again with MED 20 after gobgpd restarted');
       await route(lab, PREFIX6, withMed(20), 'again with MED 20 after gobgpd restarted');
       const log = await readFile(hc.logFile, 'utf8');
-      expect(log).toMatch(/GoBGP: could not apply .* \(attempt 1, next in 1 s\)/);
       expect(log).not.toMatch(/announce route|withdraw route/);
 
       // The drain announces the disabled attributes; a second SIGTERM withdraws everything.
