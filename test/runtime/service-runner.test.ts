@@ -3,11 +3,11 @@ import { describe, expect, it } from 'vitest';
 import type { AnnounceTarget } from '../../src/core/announcer.js';
 import type { ServiceState } from '../../src/core/route-target.js';
 import { silentLogger } from '../../src/core/logger.js';
-import { parseIpPrefix } from '../../src/core/ip.js';
 import type { Hooks, Service, Timing } from '../../src/core/service.js';
 import type { CheckReport } from '../../src/runtime/observer.js';
 import { ServiceRunner, type RunEnd } from '../../src/runtime/service-runner.js';
 import { ManualClock, flush } from '../support/manual-clock.js';
+import { routePolicy } from '../support/route-policy.js';
 
 interface Options {
   readonly timing?: Partial<Timing>;
@@ -61,22 +61,7 @@ function harness(options: Options = {}) {
       deaggregate: false,
       startIp: 0,
     },
-    routes: {
-      prefixes: [parseIpPrefix('198.51.100.10')],
-      nextHop: 'self',
-      metrics: { UP: 100, DOWN: 1000, DISABLED: 500 },
-      increase: 1,
-      localPreference: null,
-      communities: null,
-      disabledCommunities: null,
-      extendedCommunities: null,
-      largeCommunities: null,
-      asPath: null,
-      stateAsPaths: {},
-      pathId: null,
-      neighbors: [],
-      withdrawOnDown: false,
-    },
+    routes: routePolicy(['198.51.100.10']),
   };
   let disabledIndex = 0;
   const runner = new ServiceRunner(service, {
