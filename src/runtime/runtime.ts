@@ -71,6 +71,8 @@ export const MAX_DRAIN_SECONDS = 300;
 /** How long lines written while ExaBGP is going away may take: it acks nothing more. */
 const LEAVING_WRITE_MS = 500;
 
+const DONE = Promise.resolve();
+
 /** The widest spread of the services' first checks. */
 export const MAX_STAGGER_MS = 1000;
 
@@ -105,6 +107,8 @@ interface Entry {
   written: AnnounceTarget | null;
   /** Ends a drain's wait early (`ctl enable`). */
   drainCut: AbortController | null;
+  /** The last write while the speaker has not acknowledged it yet, null once it has. */
+  unacked: { readonly target: AnnounceTarget; readonly lines: readonly string[] } | null;
 }
 
 /** Whether `target` withdraws the routes of `service` (EXIT, or DOWN and DISABLED with withdraw-on-down). */
@@ -146,6 +150,7 @@ export class Runtime implements ControlTarget {
       lines: {},
       written: null,
       drainCut: null,
+      unacked: null,
       runner: undefined as unknown as ServiceRunner,
     };
     const disableFile = (maintenance: boolean): boolean => {
@@ -204,8 +209,26 @@ export class Runtime implements ControlTarget {
     signal?: AbortSignal,
     lines: readonly string[] = this.linesOf(entry, target),
   ): Promise<void> {
+    const { service } = entry.runner;
+    const refresh = entry.written === target;
+    const pending = entry.unacked;
+    if (refresh && pending?.target === target && pending.lines === lines) {
+      // The same lines again while the speaker has not taken the last ones: they would only queue
+      // behind them, and behind them every other service's change.
+      this.deps.log.debug(`${service.name}: ${target} not acknowledged yet, refresh skipped`);
+      return DONE;
+    }
     entry.written = target;
-    return this.write(entry.runner.service, target, lines, signal);
+    const mark = { target, lines };
+    entry.unacked = mark;
+    const clear = (): void => {
+      if (entry.unacked === mark) entry.unacked = null;
+    };
+    const written = this.write(service, target, lines, signal);
+    written.then(clear, clear);
+    // A change is waited for (its hooks, addresses and drain follow it); a refresh is not: the
+    // next check must not wait for a busy ExaBGP to answer, or every decision waits with it.
+    return refresh ? DONE : written;
   }
 
   private announce(entry: Entry, target: AnnounceTarget, signal: AbortSignal): Promise<void> {
