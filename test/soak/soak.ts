@@ -139,6 +139,34 @@ export interface ProcessSample {
   /** Every open file, and apart from it those the process holds for its life (see ./fds.ts). */
   readonly fds: FdCount;
   readonly at: number;
+  /** CPU ticks so far: the process's own, its reaped children's (the checks), the whole machine's. */
+  readonly cpu?: CpuTicks;
+}
+
+export interface CpuTicks {
+  readonly self: number;
+  readonly children: number;
+  /** Busy and total ticks of every core together, from /proc/stat. */
+  readonly machineBusy: number;
+  readonly machineTotal: number;
+}
+
+/** The process's CPU ticks (/proc/PID/stat: utime stime cutime cstime) next to the machine's. */
+export function cpuTicks(statLine: string, procStat: string): CpuTicks | null {
+  const fields = statLine.slice(statLine.lastIndexOf(')') + 2).split(' ');
+  // Counted from the state field (3rd in proc(5)): utime is the 14th field, so index 11 here.
+  const [utime, stime, cutime, cstime] = fields.slice(11, 15).map(Number);
+  const cpu = /^cpu\s+(.*)$/m.exec(procStat)?.[1]?.trim().split(/\s+/).map(Number);
+  if (
+    cpu === undefined ||
+    cpu.length < 5 ||
+    [utime, stime, cutime, cstime].some((n) => !Number.isFinite(n))
+  )
+    return null;
+  // user nice system idle iowait irq softirq steal: idle and iowait are not busy.
+  const machineTotal = cpu.slice(0, 8).reduce((a, b) => a + b, 0);
+  const machineBusy = machineTotal - (cpu[3] ?? 0) - (cpu[4] ?? 0);
+  return { self: utime! + stime!, children: cutime! + cstime!, machineBusy, machineTotal };
 }
 
 export interface SoakSummary {
@@ -236,9 +264,13 @@ function sample(pid: number): ProcessSample | null {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const rss = /VmRSS:\s+(\d+)/.exec(status)?.[1];
     const fds = countFds(pid);
+    const cpu = cpuTicks(
+      readFileSync(`/proc/${pid}/stat`, 'utf8'),
+      readFileSync('/proc/stat', 'utf8'),
+    );
     return rss === undefined || fds === null
       ? null
-      : { pid, rssKb: Number(rss), fds, at: Date.now() };
+      : { pid, rssKb: Number(rss), fds, at: Date.now(), ...(cpu ? { cpu } : {}) };
   } catch {
     return null;
   }
@@ -777,6 +809,32 @@ async function ctl(socket: string, args: readonly string[]): Promise<string | un
 
 const mb = (kb: number) => (kb / 1024).toFixed(1);
 
+/**
+ * Where the CPU went between two samples of one process: its own share and its checks' (reaped
+ * children) in % of one core, and how busy the machine's cores were in all. The machine's share
+ * says whether late events were starved: the soak's own load shares the cores it measures.
+ */
+function cpuShare(first: ProcessSample, last: ProcessSample): string {
+  const a = first.cpu;
+  const b = last.cpu;
+  if (!a || !b || b.machineTotal <= a.machineTotal) return '';
+  const seconds = (last.at - first.at) / 1000;
+  if (seconds <= 0) return '';
+  const ticks = (b.machineTotal - a.machineTotal) / seconds; // ticks per second, all cores
+  const cores = Math.max(1, Math.round(ticks / TICKS_PER_SECOND));
+  const ofCore = (n: number) => `${Math.round(((n / seconds) * 100) / TICKS_PER_SECOND)}%`;
+  const busy = Math.round(
+    ((b.machineBusy - a.machineBusy) / (b.machineTotal - a.machineTotal)) * 100,
+  );
+  return (
+    `, cpu ${ofCore(b.self - a.self)} of a core + its checks ${ofCore(b.children - a.children)}` +
+    ` (machine ${busy}% busy on ${cores} cores)`
+  );
+}
+
+/** USER_HZ: the unit of /proc's CPU times on Linux. */
+const TICKS_PER_SECOND = 100;
+
 /** The middle value (the lower of the two middle ones for an even count). */
 export function median(values: readonly number[]): number {
   const sorted = [...values].sort((x, y) => x - y);
@@ -807,7 +865,7 @@ export function formatSummary(summary: SoakSummary): string {
       : 'no samples';
   const longest = summary.longest;
   const lived = longest
-    ? `; longest-lived process (${((longest.last.at - longest.first.at) / 60_000).toFixed(1)} min): ${process(longest.first, longest.last)}`
+    ? `; longest-lived process (${((longest.last.at - longest.first.at) / 60_000).toFixed(1)} min): ${process(longest.first, longest.last)}${cpuShare(longest.first, longest.last)}`
     : '';
   const loads = summary.loads;
   const load =

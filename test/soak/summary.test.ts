@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { convergenceBound, formatSummary, median, type SoakSummary } from './soak.js';
+import { convergenceBound, cpuTicks, formatSummary, median, type SoakSummary } from './soak.js';
 
 describe('convergenceBound', () => {
   it('gives a change of health its interval, the fast interval of the second check and a second', () => {
@@ -62,5 +62,33 @@ describe('formatSummary', () => {
     expect(line).toContain('drain 1500/1500/2000, flip 2600/1200/2500 (2100)');
     expect(line).toContain('rss 100.0→102.0 MB, fds 60→90 (held 20→20)');
     expect(line).toContain('1 late');
+  });
+
+  it('gives the CPU of the longest-lived process and of its checks, and how busy the machine was', () => {
+    const at = (seconds: number, self: number, children: number, busy: number) => ({
+      pid: 7,
+      rssKb: 102400,
+      fds: fds(60, 20),
+      at: seconds * 1000,
+      cpu: { self, children, machineBusy: busy, machineTotal: seconds * 200 },
+    });
+    // 100 s on 2 cores: 6300 ticks of its own, 8200 of its checks, 17400 of 20000 busy.
+    const line = formatSummary({
+      ...summary,
+      longest: { first: at(100, 1000, 2000, 10_000), last: at(200, 7300, 10_200, 27_400) },
+    });
+    expect(line).toContain('cpu 63% of a core + its checks 82% (machine 87% busy on 2 cores)');
+  });
+
+  it('reads utime, stime, cutime and cstime after the command name, whatever it holds', () => {
+    const stat = '42 (node (x) y) S 1 42 42 0 -1 4194560 100 0 0 0 11 22 33 44 20 0 11 0';
+    const machine = 'cpu  100 5 50 800 45 0 0 0 0 0\ncpu0 1 1 1 1 1 0 0 0 0 0\n';
+    expect(cpuTicks(stat, machine)).toEqual({
+      self: 33,
+      children: 77,
+      machineBusy: 155,
+      machineTotal: 1000,
+    });
+    expect(cpuTicks(stat, 'no cpu line')).toBeNull();
   });
 });
