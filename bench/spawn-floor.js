@@ -6,7 +6,8 @@
 import { spawn, spawnSync } from 'node:child_process';
 import process from 'node:process';
 import { parseArgs } from 'node:util';
-import { fileURLToPath } from 'node:url';
+import { Buffer } from 'node:buffer';
+import { URL, fileURLToPath } from 'node:url';
 import { binNodeFlags, loadAverage, readCpu } from './proc.js';
 
 const BIN = fileURLToPath(new URL('../bin/bgp-healthcheck', import.meta.url));
