@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs the anycast failover lab by hand and prints the measured failover times as a table.
 // Usage (as root, from the repository, after `npm run build`):
-//   node test/lab/anycast-lab.js [--reference] [--speaker exabgp|bird] [--runs N] [--json]
+//   node test/lab/anycast-lab.js [--reference] [--speaker exabgp|bird|gobgp|frr] [--runs N] [--json]
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -16,10 +16,12 @@ const speakerAt = args.indexOf('--speaker');
 const speaker = speakerAt >= 0 ? args[speakerAt + 1] : 'exabgp';
 // Each speaker is one starter in test/lab/anycast.ts; the reference healthcheck speaks only to ExaBGP.
 if (
-  !['exabgp', 'bird'].includes(speaker ?? '') ||
+  !['exabgp', 'bird', 'gobgp', 'frr'].includes(speaker ?? '') ||
   (speaker !== 'exabgp' && implementation === 'reference')
 ) {
-  process.stderr.write('anycast-lab: --speaker takes exabgp or bird (bird not with --reference)\n');
+  process.stderr.write(
+    'anycast-lab: --speaker takes exabgp, bird, gobgp or frr (only exabgp with --reference)\n',
+  );
   process.exit(2);
 }
 const runsAt = args.indexOf('--runs');

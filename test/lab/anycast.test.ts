@@ -1,8 +1,9 @@
 // The anycast failover lab as a test: each event must reach the router, and within a sane time.
 import { writeFile } from 'node:fs/promises';
 import { expect, it } from 'vitest';
+import { frrMissing } from '../e2e/harness/frr.js';
 import { implementationMissing, selectedImplementation } from '../e2e/harness/healthcheck.js';
-import { describeWhen } from '../e2e/harness/tools.js';
+import { describeWhen, type Requirements } from '../e2e/harness/tools.js';
 import { LAB_SPEAKERS, runAnycastLab, type LabSpeaker } from './anycast.js';
 
 const implementation = selectedImplementation();
@@ -17,7 +18,13 @@ if (chosen !== undefined && !LAB_SPEAKERS.includes(chosen))
   );
 const speakers: readonly LabSpeaker[] =
   chosen !== undefined ? [chosen] : implementation === 'reference' ? ['exabgp'] : LAB_SPEAKERS;
-const SPEAKER_TOOLS: Record<LabSpeaker, string[]> = { exabgp: ['exabgp'], bird: ['bird', 'birdc'] };
+/** What each speaker needs besides the router's GoBGP. */
+const SPEAKER_NEEDS: Record<LabSpeaker, Pick<Requirements, 'tools' | 'extra'>> = {
+  exabgp: { tools: ['exabgp'] },
+  bird: { tools: ['bird', 'birdc'] },
+  gobgp: { tools: [] },
+  frr: { tools: ['vtysh'], extra: [frrMissing] },
+};
 /** Slack over the bound for BGP propagation, process start-up and a loaded 2-core machine. */
 const SLACK_MS = 4000;
 
@@ -25,9 +32,9 @@ for (const speaker of speakers) {
   describeWhen(
     `anycast failover lab (three servers running the ${implementation} healthcheck with ${speaker}, one GoBGP router)`,
     {
-      tools: ['ip', ...SPEAKER_TOOLS[speaker], 'gobgpd', 'gobgp', 'bash'],
+      tools: ['ip', ...SPEAKER_NEEDS[speaker].tools, 'gobgpd', 'gobgp', 'bash'],
       root: true,
-      extra: [() => implementationMissing(implementation)],
+      extra: [() => implementationMissing(implementation), ...(SPEAKER_NEEDS[speaker].extra ?? [])],
     },
     () => {
       it('moves traffic away from a dead or drained server and back, each within its bound', async () => {

@@ -5,6 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
 import { birdSpeakerConfig, startBirdWithConfig } from '../e2e/harness/bird.js';
 import { startExabgp } from '../e2e/harness/exabgp.js';
+import { frrPeerConfig, startFrr } from '../e2e/harness/frr.js';
 import { startGobgp, type Gobgp, type RibPath } from '../e2e/harness/gobgp.js';
 import {
   healthcheckArgv,
@@ -345,7 +346,7 @@ async function makeServerDir(dir: string): Promise<void> {
 }
 
 /** The speakers a lab server can run; each is one function below. */
-export const LAB_SPEAKERS = ['exabgp', 'bird'] as const;
+export const LAB_SPEAKERS = ['exabgp', 'bird', 'gobgp', 'frr'] as const;
 export type LabSpeaker = (typeof LAB_SPEAKERS)[number];
 
 interface ServerSetup {
@@ -474,7 +475,42 @@ async function startBirdServer(setup: ServerSetup): Promise<void> {
   );
 }
 
+/** A gobgpd of the server's own connects to the router; our process adds and deletes its paths with the CLI. */
+async function startGobgpServer(setup: ServerSetup): Promise<void> {
+  const { server } = setup;
+  await startGobgp(setup.supervisor, server.dir, {
+    as: LAB_AS,
+    routerId: server.address,
+    port: 179,
+    grpcPort: GRPC_PORT,
+    listen: [server.address],
+    neighbors: [{ address: routerAddress(server.index), peerAs: LAB_AS, active: true }],
+    netns: server.netns,
+  });
+  await startOurs(setup, serviceYaml(setup, ['type: gobgp', `address: 127.0.0.1:${GRPC_PORT}`]));
+}
+
+/** FRR (zebra, staticd, bgpd) in the server's namespace peers with the router; our process configures it with vtysh. */
+async function startFrrServer(setup: ServerSetup): Promise<void> {
+  const { server } = setup;
+  const frr = await startFrr(setup.supervisor, server.dir, {
+    netns: server.netns,
+    bgpdConfig: frrPeerConfig({
+      as: LAB_AS,
+      routerId: server.address,
+      localAddress: server.address,
+      peerAddress: routerAddress(server.index),
+      peerAs: LAB_AS,
+    }),
+    listen: server.address,
+    port: 179,
+  });
+  await startOurs(setup, serviceYaml(setup, ['type: frr', `vtysh: ${frr.vtyshCommand}`]));
+}
+
 const SPEAKER_STARTERS: Record<LabSpeaker, (setup: ServerSetup) => Promise<void>> = {
   exabgp: startExabgpServer,
   bird: startBirdServer,
+  gobgp: startGobgpServer,
+  frr: startFrrServer,
 };

@@ -34,6 +34,31 @@ export interface FrrOptions {
 
 const DAEMONS = ['zebra', 'staticd', 'bgpd'] as const;
 
+export interface FrrPeerOptions {
+  readonly as: number;
+  readonly routerId: string;
+  /** The address bgpd connects from. */
+  readonly localAddress: string;
+  readonly peerAddress: string;
+  readonly peerAs: number;
+}
+
+/** A bgpd.conf with one session that bgpd opens at once and sends each change on without delay. */
+export function frrPeerConfig(options: FrrPeerOptions): string {
+  const peer = options.peerAddress;
+  return [
+    'frr defaults traditional',
+    `router bgp ${options.as}`,
+    ` bgp router-id ${options.routerId}`,
+    ` neighbor ${peer} remote-as ${options.peerAs}`,
+    ` neighbor ${peer} update-source ${options.localAddress}`,
+    ` neighbor ${peer} timers connect 1`,
+    ` neighbor ${peer} advertisement-interval 0`,
+    'exit',
+    '',
+  ].join('\n');
+}
+
 /** One FRR: its daemons, and vtysh talking to them through their own socket directory. */
 export class Frr {
   daemons: Daemon[] = [];

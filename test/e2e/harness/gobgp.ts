@@ -1,4 +1,4 @@
-// GoBGP as the receiving peer: its TOML config, starting gobgpd, and reading its RIB as plain values.
+// GoBGP as a peer (receiving, or connecting as a lab server's speaker): its TOML config, starting gobgpd, and reading its RIB as plain values.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runCommand } from './exec.js';
@@ -9,6 +9,8 @@ import { waitFor } from './wait.js';
 export interface GobgpNeighbor {
   readonly address: string;
   readonly peerAs: number;
+  /** Connects to the neighbor (on port 179) instead of waiting for it to connect. */
+  readonly active?: boolean;
 }
 
 export interface GobgpOptions {
@@ -56,7 +58,9 @@ export function gobgpConfig(options: GobgpOptions): string {
       `    neighbor-address = "${neighbor.address}"`,
       `    peer-as = ${neighbor.peerAs}`,
       '  [neighbors.transport.config]',
-      '    passive-mode = true',
+      `    passive-mode = ${neighbor.active !== true}`,
+      // Retry a refused connection after a second, not GoBGP's default 5.
+      ...(neighbor.active === true ? ['  [neighbors.timers.config]', '    connect-retry = 1'] : []),
       // Without ipv6-unicast declared, IPv6 routes are dropped without a word.
       '  [[neighbors.afi-safis]]',
       '    [neighbors.afi-safis.config]',

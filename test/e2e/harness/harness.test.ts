@@ -127,7 +127,7 @@ describe('the e2e harness', () => {
     );
   });
 
-  it('declares both unicast families for every GoBGP neighbor and resolves BIRD next-hops recursively', () => {
+  it('declares both unicast families for every GoBGP neighbor, waits for it unless told to connect, and resolves BIRD next-hops recursively', () => {
     const toml = gobgpConfig({
       as: 1,
       routerId: '192.0.2.1',
@@ -137,6 +137,16 @@ describe('the e2e harness', () => {
     });
     expect(toml).toContain('"ipv4-unicast"');
     expect(toml).toContain('"ipv6-unicast"');
+    expect(toml).toContain('passive-mode = true');
+    const active = gobgpConfig({
+      as: 1,
+      routerId: '192.0.2.1',
+      port: 1,
+      grpcPort: 2,
+      neighbors: [{ address: '127.0.0.2', peerAs: 1, active: true }],
+    });
+    expect(active).toContain('passive-mode = false');
+    expect(active).toContain('connect-retry = 1');
     const bird = birdConfig({
       localAddress: '127.0.0.1',
       port: 1,
