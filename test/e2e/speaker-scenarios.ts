@@ -166,6 +166,7 @@ export function defineSpeakerScenarios<L extends SpeakerLab>(driver: SpeakerDriv
           expected,
           `${prefix} ${what} in ${driver.peer}'s RIB`,
         );
+      const upCommunities = driver.upAttributes?.communities ?? ['65000:1'];
       const withMed = (med: number) => (r: PeerRoute) => r.med === med;
       const gone = (prefix: string, what: string) =>
         waitForNone(() => lab.routes(prefix), `${prefix} gone from ${driver.peer}'s RIB ${what}`);
@@ -209,7 +210,7 @@ export function defineSpeakerScenarios<L extends SpeakerLab>(driver: SpeakerDriv
             nextHop: NEXT_HOP,
             localPref: 200,
             asPath: [65001, 65002],
-            communities: ['65000:1'],
+            communities: upCommunities,
             largeCommunities: ['65000:1:2'],
             ...driver.upAttributes,
           }),
@@ -226,7 +227,7 @@ export function defineSpeakerScenarios<L extends SpeakerLab>(driver: SpeakerDriv
         expect(disabled).toMatchObject(carried({ communities: ['65000:666'] }));
         await lab.check.setDisabled(false);
         const back = await route(PREFIX, withMed(MED.up), 'back with the up MED');
-        expect(back).toMatchObject(carried({ communities: ['65000:1'] }));
+        expect(back).toMatchObject(carried({ communities: upCommunities }));
       }, 60_000);
 
       it('announces the disabled attributes in maintenance (ctl disable) until ctl enable', async () => {
