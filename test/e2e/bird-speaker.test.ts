@@ -5,7 +5,13 @@ import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { OUR_BIN, runOurs } from '../support/healthcheck-process.js';
 import { birdSpeakerConfig, startBirdWithConfig, type Bird } from './harness/bird.js';
-import { startGobgp, type Family, type Gobgp, type RibPath } from './harness/gobgp.js';
+import {
+  ibgpOnLoopback,
+  startGobgp,
+  type Family,
+  type Gobgp,
+  type RibPath,
+} from './harness/gobgp.js';
 import { SteeredCheck } from './harness/healthcheck.js';
 import { freePorts } from './harness/ports.js';
 import { Supervisor, type Daemon } from './harness/processes.js';
@@ -45,14 +51,7 @@ async function startLab(
   const [port = 0, grpcPort = 0, birdPort = 0] = await freePorts(3);
   const lab: Partial<Lab> & { dir: string; supervisor: Supervisor } = { dir, supervisor };
   labs.push(lab as Lab);
-  const gobgp = await startGobgp(supervisor, dir, {
-    as: AS,
-    routerId: '192.0.2.254',
-    port,
-    grpcPort,
-    listen: ['127.0.0.1'],
-    neighbors: [{ address: BIRD_ADDRESS, peerAs: AS }],
-  });
+  const gobgp = await startGobgp(supervisor, dir, ibgpOnLoopback(AS, BIRD_ADDRESS, port, grpcPort));
   const include = join(dir, 'bgp-healthcheck.conf');
   // The operator creates the included file once; bgp-healthcheck rewrites it from then on.
   await writeFile(include, initial, { mode: 0o644 });
@@ -126,7 +125,7 @@ defineSpeakerScenarios({
       ],
     );
     return Object.assign(lab, {
-      routes: (prefix: string) => lab.gobgp.rib(prefix.includes(':') ? 'ipv6' : 'ipv4', prefix),
+      routes: (prefix: string) => lab.gobgp.routes(prefix),
       startHealthcheck: (config: string) => Promise.resolve(startOurs(lab, config)),
       stopSpeaker: async () => {
         await lab.supervisor.stop(lab.bird.daemon);

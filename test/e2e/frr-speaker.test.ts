@@ -4,11 +4,13 @@
 import { expect } from 'vitest';
 import { frrMissing, startFrr, type Frr } from './harness/frr.js';
 import { startGobgp, type Gobgp } from './harness/gobgp.js';
-import { SteeredCheck } from './harness/healthcheck.js';
 import { addConnectedAddresses, addNamespace, deleteNamespace } from './harness/netns.js';
-import { Supervisor } from './harness/processes.js';
-import { makeTempDir, removeTempDir } from './harness/tempdir.js';
-import { defineSpeakerScenarios, startOurs, type SpeakerLab } from './speaker-scenarios.js';
+import {
+  buildLab,
+  defineSpeakerScenarios,
+  startOurs,
+  type SpeakerLab,
+} from './speaker-scenarios.js';
 
 const AS = 64512;
 // Addresses of a connected network in the namespace: bgpd's next-hop tracking does not resolve a
@@ -73,59 +75,46 @@ defineSpeakerScenarios<FrrLab>({
   requirements: { tools: ['vtysh', 'gobgpd', 'gobgp', 'ip'], root: true, extra: [frrMissing] },
   cannotCarry: [],
   operatorPrefix: THEIRS,
-  async start(tag) {
-    const dir = await makeTempDir(tag);
+  start: (tag) => {
     const netns = `bgphc-frr-${process.pid}`;
-    const supervisor = new Supervisor();
-    supervisor.sweep(dir);
-    const stop = async () => {
-      try {
-        await supervisor.stopAll();
-      } finally {
-        await deleteNamespace(netns);
-        await removeTempDir(dir);
-      }
-    };
-    try {
-      // zebra programs the kernel of its namespace: a namespace of the test's own, never the machine's.
-      await addNamespace(netns);
-      await addConnectedAddresses(netns, 'lab0', [`${GOBGP_ADDRESS}/24`, `${FRR_ADDRESS}/24`]);
-      const check = new SteeredCheck(dir);
-      await check.install(true);
-      const gobgp = await startGobgp(supervisor, dir, {
-        as: AS,
-        routerId: '192.0.2.254',
-        port: GOBGP_PORT,
-        grpcPort: GOBGP_API_PORT,
-        listen: [GOBGP_ADDRESS],
-        neighbors: [{ address: FRR_ADDRESS, peerAs: AS }],
-        netns,
-      });
-      const frr = await startFrr(supervisor, dir, {
-        netns,
-        bgpdConfig: bgpdConfig(GOBGP_PORT),
-        staticdConfig: STATICD,
-        listen: FRR_ADDRESS,
-        port: BGP_PORT,
-      });
-      const lab: FrrLab = {
-        dir,
-        supervisor,
-        check,
-        gobgp,
-        frr,
-        routes: (prefix) => gobgp.rib(prefix.includes(':') ? 'ipv6' : 'ipv4', prefix),
-        startHealthcheck: (config) => Promise.resolve(startOurs(lab, config)),
-        // FRR restarted forgets what it was told and not saved: the resync tells it again.
-        stopSpeaker: () => frr.stop(supervisor),
-        startSpeaker: () => frr.start(supervisor),
-        stop,
-      };
-      return lab;
-    } catch (error) {
-      await stop();
-      throw error;
-    }
+    return buildLab(
+      tag,
+      async ({ dir, supervisor, check, stop }): Promise<FrrLab> => {
+        // zebra programs the kernel of its namespace: a namespace of the test's own, never the machine's.
+        await addNamespace(netns);
+        await addConnectedAddresses(netns, 'lab0', [`${GOBGP_ADDRESS}/24`, `${FRR_ADDRESS}/24`]);
+        const gobgp = await startGobgp(supervisor, dir, {
+          as: AS,
+          routerId: '192.0.2.254',
+          port: GOBGP_PORT,
+          grpcPort: GOBGP_API_PORT,
+          listen: [GOBGP_ADDRESS],
+          neighbors: [{ address: FRR_ADDRESS, peerAs: AS }],
+          netns,
+        });
+        const frr = await startFrr(supervisor, dir, {
+          netns,
+          bgpdConfig: bgpdConfig(GOBGP_PORT),
+          staticdConfig: STATICD,
+          listen: FRR_ADDRESS,
+          port: BGP_PORT,
+        });
+        return {
+          dir,
+          supervisor,
+          check,
+          gobgp,
+          frr,
+          routes: (prefix) => gobgp.routes(prefix),
+          startHealthcheck: (config) => Promise.resolve(startOurs({ dir, supervisor }, config)),
+          // FRR restarted forgets what it was told and not saved: the resync tells it again.
+          stopSpeaker: () => frr.stop(supervisor),
+          startSpeaker: () => frr.start(supervisor),
+          stop,
+        };
+      },
+      () => deleteNamespace(netns),
+    );
   },
   speakerYaml: (lab) => [
     'speaker:',

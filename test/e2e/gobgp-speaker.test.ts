@@ -5,13 +5,11 @@ import { readFile } from 'node:fs/promises';
 import { expect } from 'vitest';
 import { startBird, type Bird } from './harness/bird.js';
 import { runCommand } from './harness/exec.js';
-import { startGobgp, type Gobgp, type GobgpOptions } from './harness/gobgp.js';
-import { SteeredCheck } from './harness/healthcheck.js';
+import { ibgpOnLoopback, startGobgp, type Gobgp, type GobgpOptions } from './harness/gobgp.js';
 import { freePorts } from './harness/ports.js';
-import { Supervisor } from './harness/processes.js';
-import { makeTempDir, removeTempDir } from './harness/tempdir.js';
 import { waitFor } from './harness/wait.js';
 import {
+  buildLab,
   defineSpeakerScenarios,
   NEXT_HOP,
   PREFIX,
@@ -44,29 +42,10 @@ defineSpeakerScenarios<GobgpLab>({
   requirements: { tools: ['gobgpd', 'gobgp', 'bird', 'birdc'] },
   cannotCarry: [],
   operatorPrefix: OPERATOR_PREFIX,
-  async start(tag) {
-    const dir = await makeTempDir(tag);
-    const supervisor = new Supervisor();
-    supervisor.sweep(dir);
-    const stop = async () => {
-      try {
-        await supervisor.stopAll();
-      } finally {
-        await removeTempDir(dir);
-      }
-    };
-    try {
-      const check = new SteeredCheck(dir);
-      await check.install(true);
+  start: (tag) =>
+    buildLab(tag, async ({ dir, supervisor, check, stop }) => {
       const [port = 0, grpcPort = 0, birdPort = 0] = await freePorts(3);
-      const gobgpOptions: GobgpOptions = {
-        as: AS,
-        routerId: '192.0.2.254',
-        port,
-        grpcPort,
-        listen: ['127.0.0.1'],
-        neighbors: [{ address: BIRD_ADDRESS, peerAs: AS }],
-      };
+      const gobgpOptions: GobgpOptions = ibgpOnLoopback(AS, BIRD_ADDRESS, port, grpcPort);
       const gobgp = await startGobgp(supervisor, dir, gobgpOptions);
       const bird = await startBird(supervisor, dir, {
         localAddress: BIRD_ADDRESS,
@@ -101,11 +80,7 @@ defineSpeakerScenarios<GobgpLab>({
       };
       await addOperatorPath(lab);
       return lab;
-    } catch (error) {
-      await stop();
-      throw error;
-    }
-  },
+    }),
   speakerYaml: (lab) => [
     'speaker:',
     '  type: gobgp',

@@ -54,7 +54,7 @@ if (implementation === 'ours')
         dir: world.dir,
         supervisor: world.supervisor,
         check: world.check,
-        routes: (prefix) => world.gobgp.rib(prefix.includes(':') ? 'ipv6' : 'ipv4', prefix),
+        routes: (prefix) => world.gobgp.routes(prefix),
         startHealthcheck: async () => {
           await waitFor(() => pids().length === 1 || undefined, {
             timeoutMs: 15_000,

@@ -5,8 +5,10 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { OUR_COMMAND, runOurs } from '../support/healthcheck-process.js';
-import type { SteeredCheck } from './harness/healthcheck.js';
-import type { Exit, Supervisor } from './harness/processes.js';
+import { SteeredCheck } from './harness/healthcheck.js';
+import type { PeerRoute } from './harness/peer-route.js';
+import { Supervisor, type Exit } from './harness/processes.js';
+import { makeTempDir, removeTempDir } from './harness/tempdir.js';
 import { describeWhen, type Requirements } from './harness/tools.js';
 import { waitForEntry, waitForNone } from './harness/wait.js';
 
@@ -17,19 +19,7 @@ export const NEXT_HOP6 = '2001:db8::1';
 /** The MEDs of web's states: up, down, disabled (also while draining). */
 export const MED = { up: 20, down: 1000, disabled: 1500 } as const;
 
-/** A route as the peer holds it, whichever implementation the peer is. */
-export interface PeerRoute {
-  readonly prefix: string;
-  readonly nextHop: string | undefined;
-  readonly med: number | undefined;
-  readonly localPref: number | undefined;
-  readonly asPath: number[];
-  /** "ASN:VALUE" strings. */
-  readonly communities: string[];
-  /** "GLOBAL:LOCAL1:LOCAL2" strings. */
-  readonly largeCommunities: string[];
-}
-
+export type { PeerRoute };
 export type RouteAttribute = Exclude<keyof PeerRoute, 'prefix'>;
 
 /** Our process as the scenarios see it, however it was started. */
@@ -78,6 +68,42 @@ export interface SpeakerDriver<L extends SpeakerLab> {
     afterSpeakerStarted?(lab: L): Promise<void>;
     afterExit?(lab: L): Promise<void>;
   };
+}
+
+/** What every lab has: a temp dir, the supervisor of its processes, the steered check. */
+export interface LabBase {
+  readonly dir: string;
+  readonly supervisor: Supervisor;
+  readonly check: SteeredCheck;
+  /** Stops every process, runs the lab's own cleanup, removes the dir. */
+  readonly stop: () => Promise<void>;
+}
+
+/** Makes a lab's base and builds the rest on it; all of it is undone when the build fails. */
+export async function buildLab<L>(
+  tag: string,
+  build: (base: LabBase) => Promise<L>,
+  cleanup: () => Promise<void> = () => Promise.resolve(),
+): Promise<L> {
+  const dir = await makeTempDir(tag);
+  const supervisor = new Supervisor();
+  supervisor.sweep(dir);
+  const stop = async () => {
+    try {
+      await supervisor.stopAll();
+      await cleanup();
+    } finally {
+      await removeTempDir(dir);
+    }
+  };
+  try {
+    const check = new SteeredCheck(dir);
+    await check.install(true);
+    return await build({ dir, supervisor, check, stop });
+  } catch (error) {
+    await stop();
+    throw error;
+  }
 }
 
 /** Starts bgp-healthcheck under the lab's supervisor, its maintenance state in the lab's dir. */

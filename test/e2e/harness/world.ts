@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { startBird, type Bird } from './bird.js';
 import { startExabgp, type Exabgp, type ExabgpOptions } from './exabgp.js';
-import { startGobgp, type Gobgp } from './gobgp.js';
+import { ibgpOnLoopback, startGobgp, type Gobgp } from './gobgp.js';
 import {
   healthcheckArgv,
   healthcheckConfig,
@@ -118,14 +118,11 @@ export async function startGobgpWorld(tag: string, options: WorldOptions): Promi
   const base = await prepare(tag, options);
   try {
     const [port = 0, grpcPort = 0] = await freePorts(2);
-    const gobgp = await startGobgp(base.supervisor, base.dir, {
-      as: LOCAL_AS,
-      routerId: '192.0.2.254',
-      port,
-      grpcPort,
-      listen: ['127.0.0.1'],
-      neighbors: [{ address: SPEAKER_ADDRESS, peerAs: LOCAL_AS }],
-    });
+    const gobgp = await startGobgp(
+      base.supervisor,
+      base.dir,
+      ibgpOnLoopback(LOCAL_AS, SPEAKER_ADDRESS, port, grpcPort),
+    );
     const startSpeaker = () =>
       startExabgp(base.supervisor, base.dir, speakerOptions(options, base.configFile, port));
     return { ...base, gobgp, exabgp: await startSpeaker(), startExabgp: startSpeaker };
