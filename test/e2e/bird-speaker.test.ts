@@ -157,22 +157,24 @@ describeWhen(
     const labs: Lab[] = [];
     afterEach(() => stopLabs(labs));
 
-    it('keeps the prefix set of anycast-healthchecker: a prefix is in it while UP, and the operator routes nothing else', async () => {
-      const lab = await startLab(
+    /** BIRD exporting what is in the set of the operator's own static routes (`routes`). */
+    const startPrefixSetLab = (tag: string, routes: readonly string[]) =>
+      startLab(
         labs,
-        'bird-prefix-set',
+        tag,
         { ipv4: 'where net ~ ACAST_PS_ADVERTISE', ipv6: 'where net ~ ACAST6_PS_ADVERTISE' },
         [
-          // The operator's own static routes; only those in the set are exported.
           'protocol static anycast4 {',
           '  ipv4;',
-          `  route ${PREFIX} blackhole { bgp_next_hop = 192.0.2.10; };`,
-          '  route 198.51.100.99/32 blackhole { bgp_next_hop = 192.0.2.10; };',
+          ...routes.map((route) => `  route ${route} blackhole { bgp_next_hop = ${NEXT_HOP}; };`),
           '}',
         ],
         // What anycast-healthchecker leaves behind: the sets with their dummy prefixes.
         'define ACAST_PS_ADVERTISE = [ 10.189.200.255/32 ];\ndefine ACAST6_PS_ADVERTISE = [ 2001:db8::1/128 ];\n',
       );
+
+    it('keeps the prefix set of anycast-healthchecker: a prefix is in it while UP, and the operator routes nothing else', async () => {
+      const lab = await startPrefixSetLab('bird-prefix-set', [PREFIX, '198.51.100.99/32']);
       const hc = await startHealthcheck(
         lab,
         [
@@ -206,18 +208,7 @@ describeWhen(
       expect(await readFile(lab.include, 'utf8')).not.toContain(PREFIX);
     }, 90_000);
     it('runs a config converted from anycast-healthchecker: the prefix set follows the check', async () => {
-      const lab = await startLab(
-        labs,
-        'bird-converted',
-        { ipv4: 'where net ~ ACAST_PS_ADVERTISE', ipv6: 'where net ~ ACAST6_PS_ADVERTISE' },
-        [
-          'protocol static anycast4 {',
-          '  ipv4;',
-          `  route ${PREFIX} blackhole { bgp_next_hop = 192.0.2.10; };`,
-          '}',
-        ],
-        'define ACAST_PS_ADVERTISE = [ 10.189.200.255/32 ];\ndefine ACAST6_PS_ADVERTISE = [ 2001:db8::1/128 ];\n',
-      );
+      const lab = await startPrefixSetLab('bird-converted', [PREFIX]);
       // anycast-healthchecker's files, written from its documented format.
       const main = join(lab.dir, 'anycast-healthchecker.conf');
       const serviceDir = join(lab.dir, 'anycast-healthchecker.d');
