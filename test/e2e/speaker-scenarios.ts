@@ -204,7 +204,8 @@ export function defineSpeakerScenarios<L extends SpeakerLab>(driver: SpeakerDriv
           ),
         );
       async function ctl(...words: string[]): Promise<void> {
-        const result = await runOurs(['ctl', '--socket', socket, ...words]);
+        // A drain answers once it is over: its time plus the speaker's applies, slow on a loaded machine.
+        const result = await runOurs(['ctl', '--socket', socket, ...words], 60_000);
         expect(result.code, result.stderr).toBe(0);
       }
       const writeConfig = (options: Parameters<typeof scenarioConfig>[3] = {}) =>
