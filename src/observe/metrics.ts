@@ -233,7 +233,7 @@ export class Metrics implements RuntimeObserver {
     buildInfo.set({ version: options.version ?? 'unknown', nodejs: process.versions.node }, 1);
     this.speakerApplies = new Counter({
       name: 'bgp_healthcheck_speaker_applies_total',
-      help: 'Route sets applied to a file- or API-driven speaker (BIRD, GoBGP), by result (ok or failed).',
+      help: 'Route sets applied to a speaker driven by file, API or command (BIRD, GoBGP, FRR; not ExaBGP, whose lines are counted apart), by result (ok or failed).',
       labelNames: ['result'],
       registers,
     });

@@ -18,6 +18,27 @@ function fakeIo(files: Record<string, string> = {}) {
   return { io, stdout: () => out.join(''), stderr: () => err.join('') };
 }
 
+/** A one-service config whose speaker is `speaker` (a YAML line) and whose routes add `routes`. */
+function speakerYaml(speaker: string, routes: string): string {
+  return [
+    speaker,
+    'services:',
+    '  - name: web',
+    '    routes:',
+    '      prefixes: [198.51.100.10/32]',
+    routes,
+    '',
+  ].join('\n');
+}
+
+/** check-config refuses `content` as `file`: exit 2, nothing on stdout, stderr matching `error`. */
+async function expectRefused(file: string, content: string, error: RegExp): Promise<void> {
+  const t = fakeIo({ [file]: content });
+  expect(await checkConfigCommand([file], t.io)).toBe(2);
+  expect(t.stdout()).toBe('');
+  expect(t.stderr()).toMatch(error);
+}
+
 describe('check-config', () => {
   it.each([
     'examples/anycast-dns.yaml',
@@ -162,15 +183,10 @@ describe('check-config', () => {
 
 describe('check-config with BIRD as the speaker', () => {
   const yaml = (routes: string) =>
-    [
+    speakerYaml(
       'speaker: { type: bird, file: /etc/bird/hc.conf, reconfigure: birdc configure }',
-      'services:',
-      '  - name: web',
-      '    routes:',
-      '      prefixes: [198.51.100.10/32]',
       routes,
-      '',
-    ].join('\n');
+    );
 
   it('shows the file BIRD would be given in each state and how it is told', async () => {
     const t = fakeIo({ 'bird.yaml': yaml('      up-metric: 20') });
@@ -185,24 +201,17 @@ describe('check-config with BIRD as the speaker', () => {
   });
 
   it('refuses what BIRD cannot carry, naming the line', async () => {
-    const t = fakeIo({ 'bird.yaml': yaml('      path-id: 7') });
-    expect(await checkConfigCommand(['bird.yaml'], t.io)).toBe(2);
-    expect(t.stdout()).toBe('');
-    expect(t.stderr()).toMatch(/bird\.yaml:5.*not with speaker bird: path-id/);
+    await expectRefused(
+      'bird.yaml',
+      yaml('      path-id: 7'),
+      /bird\.yaml:5.*not with speaker bird: path-id/,
+    );
   });
 });
 
 describe('check-config with FRR as the speaker', () => {
   const yaml = (speaker: string, routes: string) =>
-    [
-      `speaker: { type: frr, ${speaker} }`,
-      'services:',
-      '  - name: web',
-      '    routes:',
-      '      prefixes: [198.51.100.10/32]',
-      routes,
-      '',
-    ].join('\n');
+    speakerYaml(`speaker: { type: frr, ${speaker} }`, routes);
 
   it('shows the vtysh lines each state would send to an FRR that runs nothing of ours', async () => {
     const t = fakeIo({ 'frr.yaml': yaml('asn: 64512, vtysh: sudo vtysh', '      up-metric: 20') });
@@ -224,31 +233,25 @@ describe('check-config with FRR as the speaker', () => {
   });
 
   it('refuses what FRR cannot carry, naming the line', async () => {
-    const t = fakeIo({ 'frr.yaml': yaml('asn: 64512', '      path-id: 7') });
-    expect(await checkConfigCommand(['frr.yaml'], t.io)).toBe(2);
-    expect(t.stdout()).toBe('');
-    expect(t.stderr()).toMatch(/frr\.yaml:5.*not with speaker frr: path-id/);
+    await expectRefused(
+      'frr.yaml',
+      yaml('asn: 64512', '      path-id: 7'),
+      /frr\.yaml:5.*not with speaker frr: path-id/,
+    );
   });
 
   it('refuses a resync shorter than 0.1 seconds, naming the option', async () => {
-    const t = fakeIo({ 'frr.yaml': yaml('resync: 0', '') });
-    expect(await checkConfigCommand(['frr.yaml'], t.io)).toBe(2);
-    expect(t.stdout()).toBe('');
-    expect(t.stderr()).toMatch(/frr\.yaml:1.*resync.*at least 0\.1 seconds/);
+    await expectRefused(
+      'frr.yaml',
+      yaml('resync: 0', ''),
+      /frr\.yaml:1.*resync.*at least 0\.1 seconds/,
+    );
   });
 });
 
 describe('check-config with GoBGP as the speaker', () => {
   const yaml = (routes: string) =>
-    [
-      'speaker: { type: gobgp, address: 127.0.0.1:50052, command: sudo gobgp }',
-      'services:',
-      '  - name: web',
-      '    routes:',
-      '      prefixes: [198.51.100.10/32]',
-      routes,
-      '',
-    ].join('\n');
+    speakerYaml('speaker: { type: gobgp, address: 127.0.0.1:50052, command: sudo gobgp }', routes);
 
   it('shows the gobgp commands of each state', async () => {
     const t = fakeIo({ 'gobgp.yaml': yaml('      withdraw-on-down: true') });
@@ -265,18 +268,18 @@ describe('check-config with GoBGP as the speaker', () => {
   });
 
   it('refuses what the gobgp CLI cannot add, naming the line', async () => {
-    const t = fakeIo({ 'gobgp.yaml': yaml('      extended-community: origin:65000:1') });
-    expect(await checkConfigCommand(['gobgp.yaml'], t.io)).toBe(2);
-    expect(t.stdout()).toBe('');
-    expect(t.stderr()).toMatch(/gobgp\.yaml:5.*not with speaker gobgp: extended-community/);
+    await expectRefused(
+      'gobgp.yaml',
+      yaml('      extended-community: origin:65000:1'),
+      /gobgp\.yaml:5.*not with speaker gobgp: extended-community/,
+    );
   });
 
   it('refuses a resync interval below 0.1 s, naming the option', async () => {
-    const t = fakeIo({
-      'gobgp.yaml': 'speaker: { type: gobgp, resync: 0 }\nservices:\n  - name: web\n',
-    });
-    expect(await checkConfigCommand(['gobgp.yaml'], t.io)).toBe(2);
-    expect(t.stdout()).toBe('');
-    expect(t.stderr()).toMatch(/gobgp\.yaml:1.*resync.*at least 0\.1 s/);
+    await expectRefused(
+      'gobgp.yaml',
+      'speaker: { type: gobgp, resync: 0 }\nservices:\n  - name: web\n',
+      /gobgp\.yaml:1.*resync.*at least 0\.1 s/,
+    );
   });
 });

@@ -285,6 +285,14 @@ describe('Metrics', () => {
     expect(await series(m, 'bgp_healthcheck_check_up')).toEqual([]);
   });
 
+  it('names every speaker that applies route sets in the help of its counter', async () => {
+    const { m } = metrics();
+    const help = /# HELP bgp_healthcheck_speaker_applies_total (.*)/.exec(
+      await m.registry.metrics(),
+    );
+    for (const speaker of ['BIRD', 'GoBGP', 'FRR']) expect(help?.[1]).toContain(speaker);
+  });
+
   it('escapes service names in the exposition text', async () => {
     const { m } = metrics(['a"b\\c']);
     expect(await m.render()).toContain('bgp_healthcheck_service_announced{service="a\\"b\\\\c"} 0');

@@ -6,6 +6,7 @@ import { inNamespace } from './netns.js';
 import type { Daemon, Supervisor } from './processes.js';
 import { resolveCommand } from './tools.js';
 import { waitFor } from './wait.js';
+import type { PeerRoute } from './peer-route.js';
 
 export interface BirdOptions {
   readonly localAddress: string;
@@ -22,16 +23,7 @@ export interface BirdOptions {
   readonly nextHopCover6?: string;
 }
 
-export interface BirdRoute {
-  readonly prefix: string;
-  readonly nextHop: string | undefined;
-  readonly med: number | undefined;
-  readonly localPref: number | undefined;
-  readonly asPath: number[];
-  /** "ASN:VALUE" strings. */
-  readonly communities: string[];
-  /** "GLOBAL:LOCAL1:LOCAL2" strings. */
-  readonly largeCommunities: string[];
+export interface BirdRoute extends PeerRoute {
   /** "rt:ADMIN:NUMBER" strings. */
   readonly extendedCommunities: string[];
 }

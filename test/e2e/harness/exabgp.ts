@@ -19,6 +19,12 @@ export interface ExabgpOptions {
   readonly netns?: string;
   /** The command that starts ExaBGP, before its config file; default `exabgp` (Debian's 4.2). */
   readonly command?: readonly string[];
+  /** false sets exabgp.api.respawn=false: a process that exits stays gone. */
+  readonly respawn?: boolean;
+  /** The operator's own routes, announced from ExaBGP's config (`static`), not by the healthcheck. */
+  readonly staticRoutes?: readonly string[];
+  /** More environment for ExaBGP and so for the healthcheck it runs. */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -47,6 +53,9 @@ export function exabgpConfig(options: ExabgpOptions): string {
     `  connect ${options.peerPort};`,
     '  family { ipv4 unicast; ipv6 unicast; }',
     '  api { processes [ hc ]; }',
+    ...(options.staticRoutes?.length
+      ? ['  static {', ...options.staticRoutes.map((route) => `    route ${route};`), '  }']
+      : []),
     '}',
     '',
   ].join('\n');
@@ -70,10 +79,12 @@ export async function startExabgp(
   const [exabgp, ...exabgpArgs] = options.command ?? ['exabgp'];
   const [command, args] = inNamespace(options.netns, exabgp!, [...exabgpArgs, config]);
   const env: Record<string, string> = {
+    ...options.env,
     // Otherwise it drops to its own user, which may not read the test's files.
     'exabgp.daemon.user': 'root',
     'exabgp.log.destination': logFile,
     'exabgp.api.ack': options.ack === false ? 'false' : 'true',
+    'exabgp.api.respawn': options.respawn === false ? 'false' : 'true',
   };
   const daemon = supervisor.start('exabgp', command, args, {
     logFile: join(dir, 'exabgp.out'),

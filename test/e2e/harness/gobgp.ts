@@ -5,6 +5,7 @@ import { runCommand } from './exec.js';
 import { inNamespace } from './netns.js';
 import type { Daemon, Supervisor } from './processes.js';
 import { waitFor } from './wait.js';
+import type { PeerRoute } from './peer-route.js';
 
 export interface GobgpNeighbor {
   readonly address: string;
@@ -25,21 +26,29 @@ export interface GobgpOptions {
 }
 
 /** One path of the RIB, with the attributes the scenarios look at. */
-export interface RibPath {
-  readonly prefix: string;
+export interface RibPath extends PeerRoute {
   readonly neighbor: string;
   readonly best: boolean;
-  readonly nextHop: string | undefined;
-  readonly med: number | undefined;
-  readonly localPref: number | undefined;
-  readonly asPath: number[];
-  /** "ASN:VALUE" strings. */
-  readonly communities: string[];
-  /** "GLOBAL:LOCAL1:LOCAL2" strings. */
-  readonly largeCommunities: string[];
 }
 
 export type Family = 'ipv4' | 'ipv6';
+
+/** GoBGP listening on 127.0.0.1 with one iBGP neighbor: the peer of most labs. */
+export function ibgpOnLoopback(
+  as: number,
+  neighbor: string,
+  port: number,
+  grpcPort: number,
+): GobgpOptions {
+  return {
+    as,
+    routerId: '192.0.2.254',
+    port,
+    grpcPort,
+    listen: ['127.0.0.1'],
+    neighbors: [{ address: neighbor, peerAs: as }],
+  };
+}
 
 export function gobgpConfig(options: GobgpOptions): string {
   const lines = [
@@ -175,6 +184,11 @@ export class Gobgp {
     const args = ['global', 'rib', '-a', family];
     if (prefix !== undefined) args.push(prefix);
     return parseGobgpRib(await this.cli([...args, '-j']));
+  }
+
+  /** The paths the peer holds for one prefix, of the family its notation says. */
+  routes(prefix: string): Promise<RibPath[]> {
+    return this.rib(prefix.includes(':') ? 'ipv6' : 'ipv4', prefix);
   }
 
   /** Waits until the RIB holds a path for `prefix` that `expected` accepts, and returns it. */

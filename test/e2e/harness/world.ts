@@ -1,9 +1,9 @@
 // One scenario's world on loopback: a peer (GoBGP or BIRD), ExaBGP, and the healthcheck it runs.
 import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { startBird, type Bird } from './bird.js';
-import { startExabgp, type Exabgp } from './exabgp.js';
-import { startGobgp, type Gobgp } from './gobgp.js';
+import { startExabgp, type Exabgp, type ExabgpOptions } from './exabgp.js';
+import { ibgpOnLoopback, startGobgp, type Gobgp } from './gobgp.js';
 import {
   healthcheckArgv,
   healthcheckConfig,
@@ -39,6 +39,8 @@ export interface WorldOptions {
   readonly yaml?: (check: SteeredCheck) => string;
   /** The command that starts ExaBGP (another version than Debian's); default `exabgp`. */
   readonly exabgpCommand?: readonly string[];
+  /** ExaBGP's options beyond those above (no respawn, the operator's static routes). */
+  readonly exabgp?: Pick<ExabgpOptions, 'respawn' | 'staticRoutes'>;
 }
 
 export interface World {
@@ -48,6 +50,8 @@ export interface World {
   /** The healthcheck config file: its path is unique, so it also finds our process in /proc. */
   readonly configFile: string;
   readonly exabgp: Exabgp;
+  /** Starts ExaBGP again with the same config (after the test stopped `exabgp`). */
+  startExabgp(): Promise<Exabgp>;
   stop(): Promise<void>;
 }
 
@@ -94,6 +98,8 @@ async function prepare(tag: string, options: WorldOptions) {
 
 function speakerOptions(options: WorldOptions, configFile: string, port: number) {
   return {
+    // Our process keeps its maintenance state beside its config, not in the machine's state dir.
+    env: { STATE_DIRECTORY: dirname(configFile) },
     peerAddress: '127.0.0.1',
     peerPort: port,
     localAddress: SPEAKER_ADDRESS,
@@ -104,6 +110,7 @@ function speakerOptions(options: WorldOptions, configFile: string, port: number)
     processArgv: healthcheckArgv(options.implementation, configFile),
     ack: options.ack ?? true,
     command: options.exabgpCommand,
+    ...options.exabgp,
   };
 }
 
@@ -111,20 +118,14 @@ export async function startGobgpWorld(tag: string, options: WorldOptions): Promi
   const base = await prepare(tag, options);
   try {
     const [port = 0, grpcPort = 0] = await freePorts(2);
-    const gobgp = await startGobgp(base.supervisor, base.dir, {
-      as: LOCAL_AS,
-      routerId: '192.0.2.254',
-      port,
-      grpcPort,
-      listen: ['127.0.0.1'],
-      neighbors: [{ address: SPEAKER_ADDRESS, peerAs: LOCAL_AS }],
-    });
-    const exabgp = await startExabgp(
+    const gobgp = await startGobgp(
       base.supervisor,
       base.dir,
-      speakerOptions(options, base.configFile, port),
+      ibgpOnLoopback(LOCAL_AS, SPEAKER_ADDRESS, port, grpcPort),
     );
-    return { ...base, gobgp, exabgp };
+    const startSpeaker = () =>
+      startExabgp(base.supervisor, base.dir, speakerOptions(options, base.configFile, port));
+    return { ...base, gobgp, exabgp: await startSpeaker(), startExabgp: startSpeaker };
   } catch (error) {
     await base.stop();
     throw error;
@@ -144,12 +145,9 @@ export async function startBirdWorld(tag: string, options: WorldOptions): Promis
       routerId: '192.0.2.250',
       nextHopCover: '192.0.2.0/24',
     });
-    const exabgp = await startExabgp(
-      base.supervisor,
-      base.dir,
-      speakerOptions(options, base.configFile, port),
-    );
-    return { ...base, bird, exabgp };
+    const startSpeaker = () =>
+      startExabgp(base.supervisor, base.dir, speakerOptions(options, base.configFile, port));
+    return { ...base, bird, exabgp: await startSpeaker(), startExabgp: startSpeaker };
   } catch (error) {
     await base.stop();
     throw error;
