@@ -464,17 +464,13 @@ function profileSummary(dir) {
   return text.slice(text.indexOf('Self time by file')).trim();
 }
 
-/**
- * Ours as ExaBGP runs the reference: one process per service, the reference's options, the check a
- * `curl -sf` through `--cmd`, node flags from the bin's `#!` line. Children (sh, curl) are counted.
- */
-async function runDropIn(targets, count) {
+/** One node process per service under our node flags, `argsFor(i)` after them; children counted. */
+async function runNodeProcesses(label, targets, count, argsFor) {
   const processes = [];
   for (let i = 0; i < count; i++) {
-    const args = referenceArgs(addressFor(i), `curl -sf ${httpUrl(targets, i)}`).slice(3);
     processes.push(
       track(
-        spawn(process.execPath, [...OUR_NODE_FLAGS, BIN, ...args], {
+        spawn(process.execPath, [...OUR_NODE_FLAGS, ...argsFor(i)], {
           stdio: ['pipe', 'pipe', 'pipe'],
         }),
       ),
@@ -482,10 +478,21 @@ async function runDropIn(targets, count) {
   }
   const group = fleet(processes, true);
   try {
-    return await measure('drop-in', group, count, targets, 'http');
+    return await measure(label, group, count, targets, 'http');
   } finally {
     await stop(group.processes);
   }
+}
+
+/**
+ * Ours as ExaBGP runs the reference: one process per service, the reference's options, the check a
+ * `curl -sf` through `--cmd`, node flags from the bin's `#!` line. Children (sh, curl) are counted.
+ */
+function runDropIn(targets, count) {
+  return runNodeProcesses('drop-in', targets, count, (i) => [
+    BIN,
+    ...referenceArgs(addressFor(i), `curl -sf ${httpUrl(targets, i)}`).slice(3),
+  ]);
 }
 
 /**
@@ -493,28 +500,12 @@ async function runDropIn(targets, count) {
  * nothing but what the drop-in mode must do (`bench/node-floor.js`: run the check through `sh`
  * every second, print a line when it passes). What any Node implementation pays, before checking.
  */
-async function runNodeFloor(targets, count) {
-  const processes = [];
-  for (let i = 0; i < count; i++) {
-    const args = [addressFor(i), `curl -sf ${httpUrl(targets, i)}`];
-    processes.push(
-      track(
-        spawn(
-          process.execPath,
-          [...OUR_NODE_FLAGS, join(ROOT, 'bench', 'node-floor.js'), ...args],
-          {
-            stdio: ['pipe', 'pipe', 'pipe'],
-          },
-        ),
-      ),
-    );
-  }
-  const group = fleet(processes, true);
-  try {
-    return await measure('node floor', group, count, targets, 'http');
-  } finally {
-    await stop(group.processes);
-  }
+function runNodeFloor(targets, count) {
+  return runNodeProcesses('node floor', targets, count, (i) => [
+    join(ROOT, 'bench', 'node-floor.js'),
+    addressFor(i),
+    `curl -sf ${httpUrl(targets, i)}`,
+  ]);
 }
 
 /** The probe label each floor mode stands for, so ours and its floor pair up. */
