@@ -26,7 +26,8 @@ const USAGE = `Usage: node bench/run.js [options]
   --floor MODES       bench/floor.js modes run in each round: fresh, kept, tcp (default all three)
   --floor-services N  loops of the floor (default 1000)
   --drop-in LIST      process counts for ours run as the reference is: one process per service,
-                      --cmd "curl -sf URL" (default 20)
+                      --cmd "curl -sf URL" (default 20); each next to the Node floor
+                      (bench/node-floor.js: as many node processes doing only the same spawns)
   --reference LIST    service counts for the reference, one process each (default 20)
   --latency-trials N  failures timed per implementation (default 7; 0 skips)
   --latency-load N    also time ours with the failing service among N (default 1000; 0 skips)
@@ -463,17 +464,13 @@ function profileSummary(dir) {
   return text.slice(text.indexOf('Self time by file')).trim();
 }
 
-/**
- * Ours as ExaBGP runs the reference: one process per service, the reference's options, the check a
- * `curl -sf` through `--cmd`, node flags from the bin's `#!` line. Children (sh, curl) are counted.
- */
-async function runDropIn(targets, count) {
+/** One node process per service under our node flags, `argsFor(i)` after them; children counted. */
+async function runNodeProcesses(label, targets, count, argsFor) {
   const processes = [];
   for (let i = 0; i < count; i++) {
-    const args = referenceArgs(addressFor(i), `curl -sf ${httpUrl(targets, i)}`).slice(3);
     processes.push(
       track(
-        spawn(process.execPath, [...OUR_NODE_FLAGS, BIN, ...args], {
+        spawn(process.execPath, [...OUR_NODE_FLAGS, ...argsFor(i)], {
           stdio: ['pipe', 'pipe', 'pipe'],
         }),
       ),
@@ -481,10 +478,34 @@ async function runDropIn(targets, count) {
   }
   const group = fleet(processes, true);
   try {
-    return await measure('drop-in', group, count, targets, 'http');
+    return await measure(label, group, count, targets, 'http');
   } finally {
     await stop(group.processes);
   }
+}
+
+/**
+ * Ours as ExaBGP runs the reference: one process per service, the reference's options, the check a
+ * `curl -sf` through `--cmd`, node flags from the bin's `#!` line. Children (sh, curl) are counted.
+ */
+function runDropIn(targets, count) {
+  return runNodeProcesses('drop-in', targets, count, (i) => [
+    BIN,
+    ...referenceArgs(addressFor(i), `curl -sf ${httpUrl(targets, i)}`).slice(3),
+  ]);
+}
+
+/**
+ * The drop-in mode's floor: the same number of processes, under the same node flags, each doing
+ * nothing but what the drop-in mode must do (`bench/node-floor.js`: run the check through `sh`
+ * every second, print a line when it passes). What any Node implementation pays, before checking.
+ */
+function runNodeFloor(targets, count) {
+  return runNodeProcesses('node floor', targets, count, (i) => [
+    join(ROOT, 'bench', 'node-floor.js'),
+    addressFor(i),
+    `curl -sf ${httpUrl(targets, i)}`,
+  ]);
 }
 
 /** The probe label each floor mode stands for, so ours and its floor pair up. */
@@ -641,6 +662,8 @@ const median = (list) => {
 const minMedian = (list, digits = 2) =>
   list.length === 0 ? '-' : `${fmt(Math.min(...list), digits)} / ${fmt(median(list), digits)}`;
 const perCheckMs = (r) => (r.cpuS * 1000) / (r.checksPerS * r.wallS);
+const ownPerCheckMs = (r) => ((r.userS + r.systemS) * 1000) / (r.checksPerS * r.wallS);
+const pssPerProcess = (r) => r.pssMB / r.processes;
 
 /** The issue's targets, each a series of ours and what it is held against. */
 const TARGETS = [
@@ -736,25 +759,62 @@ function report(results) {
     );
   }
 
-  const dropIn = [];
-  for (const round of rounds) {
-    for (const services of counts(opts['drop-in'])) {
+  // The drop-in mode against the reference (the target) and against the Node floor (how close any
+  // Node implementation could come), each ratio taken within a round.
+  for (const services of counts(opts['drop-in'])) {
+    const rows = { ours: [], floor: [], reference: [] };
+    const ratios = { cpu: [], pss: [], cpuFloor: [], pssFloor: [], floorCpu: [], floorPss: [] };
+    for (const round of rounds) {
       const o = inRound(round, 'drop-in', 'http', services);
+      const f = inRound(round, 'node floor', 'http', services);
       const r = inRound(round, 'reference', 'http', services);
-      if (o && r) dropIn.push({ o, r });
+      if (o) rows.ours.push(o);
+      if (f) rows.floor.push(f);
+      if (r) rows.reference.push(r);
+      if (o && r) {
+        ratios.cpu.push(perCheckMs(o) / perCheckMs(r));
+        ratios.pss.push(pssPerProcess(o) / pssPerProcess(r));
+      }
+      if (o && f) {
+        ratios.cpuFloor.push(perCheckMs(o) / perCheckMs(f));
+        ratios.pssFloor.push(pssPerProcess(o) / pssPerProcess(f));
+      }
+      if (f && r) {
+        ratios.floorCpu.push(perCheckMs(f) / perCheckMs(r));
+        ratios.floorPss.push(pssPerProcess(f) / pssPerProcess(r));
+      }
     }
-  }
-  if (dropIn.length > 0) {
+    if (rows.ours.length === 0) continue;
     out.push('');
     out.push(
-      '| drop-in, processes | CPU ms per check: ours / reference, min / median | ratio min / median | PSS MB per process: ours / reference, median | ratio min / median | target | verdict (median) |',
+      `| drop-in, ${services} processes | CPU ms per check, min / median | of which the process itself (not sh, curl) | PSS MB per process, min / median | CPU / reference, min / median | PSS / reference, min / median | CPU / Node floor | PSS / Node floor | target | verdict (median) |`,
     );
-    out.push('|---:|---:|---:|---:|---:|---|---|');
-    const cpu = dropIn.map(({ o, r }) => perCheckMs(o) / perCheckMs(r));
-    const pss = dropIn.map(({ o, r }) => o.pssMB / o.processes / (r.pssMB / r.processes));
+    out.push('|---|---:|---:|---:|---:|---:|---:|---:|---|---|');
+    const line = (label, list, cpu, pss, cpuFloor, pssFloor, tail) =>
+      `| ${label} | ${minMedian(list.map(perCheckMs))} | ${minMedian(list.map(ownPerCheckMs))} | ${minMedian(list.map(pssPerProcess))} | ${minMedian(cpu)} | ${minMedian(pss)} | ${cpuFloor} | ${pssFloor} | ${tail} |`;
+    const met =
+      ratios.cpu.length > 0 ? verdict(median(ratios.cpu) <= 1 && median(ratios.pss) <= 1.3) : '-';
+    const floorNote =
+      ratios.floorPss.length > 0 && median(ratios.floorPss) > 1.3
+        ? ` (the Node floor alone is ${fmt(median(ratios.floorPss), 2)}× the reference's PSS)`
+        : '';
     out.push(
-      `| ${dropIn[0].o.processes} | ${minMedian(dropIn.map(({ o }) => perCheckMs(o)))} / ${minMedian(dropIn.map(({ r }) => perCheckMs(r)))} | ${minMedian(cpu)} | ${fmt(median(dropIn.map(({ o }) => o.pssMB / o.processes)))} / ${fmt(median(dropIn.map(({ r }) => r.pssMB / r.processes)))} | ${minMedian(pss)} | CPU ≤ 1×, PSS ≤ 1.3× | ${verdict(median(cpu) <= 1 && median(pss) <= 1.3)} |`,
+      line(
+        'ours',
+        rows.ours,
+        ratios.cpu,
+        ratios.pss,
+        minMedian(ratios.cpuFloor),
+        minMedian(ratios.pssFloor),
+        `CPU ≤ 1×, PSS ≤ 1.3× the reference | ${met}${floorNote}`,
+      ),
     );
+    if (rows.floor.length > 0) {
+      out.push(line('Node floor', rows.floor, ratios.floorCpu, ratios.floorPss, '1', '1', '- | -'));
+    }
+    if (rows.reference.length > 0) {
+      out.push(line('reference', rows.reference, [], [], '-', '-', '- | -'));
+    }
   }
 
   const profiled = results.runs.filter((r) => r.profile && r.round === 1);
@@ -793,7 +853,8 @@ async function main() {
   if (noReference) log(`skipping the reference: ${noReference}`);
   const started = performance.now();
   const targets = await startTargets(Number(opts['http-ports']));
-  // One round: each series of ours next to its floor, then the drop-in mode next to the reference.
+  // One round: each series of ours next to its floor, then the drop-in mode next to the Node floor
+  // and the reference.
   const jobs = [];
   const floorFor = (probe) =>
     Object.keys(FLOOR_PROBE).find(
@@ -810,6 +871,7 @@ async function main() {
   }
   for (const count of counts(opts['drop-in'])) {
     jobs.push(() => runDropIn(targets, count));
+    jobs.push(() => runNodeFloor(targets, count));
     if (!noReference && counts(opts.reference).includes(count))
       jobs.push(() => runReference(targets, count));
   }

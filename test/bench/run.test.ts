@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 const RUN = fileURLToPath(new URL('../../bench/run.js', import.meta.url));
 
 describe('npm run bench -- --quick', () => {
-  it('runs ours, the floor and the drop-in mode once and reports each with its ratio', async () => {
+  it('runs ours, the floors and the drop-in mode once and reports each with its ratio', async () => {
     const { stdout } = await promisify(execFile)(process.execPath, [RUN, '--quick'], {
       timeout: 240_000,
     });
@@ -18,6 +18,9 @@ describe('npm run bench -- --quick', () => {
       /^\| 1 \| ours \| tcp \| 20 \| 1 \|/m,
       /^\| 1 \| floor \| tcp \| 20 \| 1 \|/m,
       /^\| 1 \| drop-in \| http \| 2 \| 2 \|/m,
+      /^\| 1 \| node floor \| http \| 2 \| 2 \|/m,
+      /^\| ours \| [\d.]+ \/ [\d.]+ \| [\d.]+ \/ [\d.]+ \| [\d.]+ \/ [\d.]+ \| .* \| [\d.]+ \/ [\d.]+ \| [\d.]+ \/ [\d.]+ \| CPU/m,
+      /^\| Node floor \| [\d.]+ \/ [\d.]+ \| [\d.]+ \/ [\d.]+ \| [\d.]+ \/ [\d.]+ \|/m,
       /^\| tcp \| 20 \| [\d.]+ \/ [\d.]+ \| [\d.]+ \/ [\d.]+ \| [\d.]+ \/ [\d.]+ \|/m,
       /^\| checker alone/m,
     ]) {
