@@ -441,7 +441,8 @@ async function runOurs(targets, count, probe) {
               'keep-alive': probe === KEEP_ALIVE,
             },
     }),
-    { interval: 1 },
+    // Every cycle re-announces, as the reference does: the series compare like with like.
+    { interval: 1, debounce: false },
   );
   const group = startOurs(file);
   let row;
@@ -614,7 +615,7 @@ async function timeFailures(label, group, targets, service, trials) {
 /** The probe label of HTTP checks that keep their connection between checks. */
 const KEEP_ALIVE = 'http keep-alive';
 
-const FAST = { interval: 1, 'fast-interval': 1, rise: 1, fall: 1 };
+const FAST = { interval: 1, 'fast-interval': 1, rise: 1, fall: 1, debounce: false };
 
 async function latencyOurs(targets, count) {
   const watched = { name: 'lat-ours', route: `${addressFor(0)}/32` };
@@ -627,7 +628,10 @@ async function latencyOurs(targets, count) {
             timing: FAST,
             check: { type: 'http', url: httpUrl(targets, 0, watched.name) },
           }
-        : { timing: { interval: 1 }, check: { type: 'http', url: httpUrl(targets, i) } },
+        : {
+            timing: { interval: 1, debounce: false },
+            check: { type: 'http', url: httpUrl(targets, i) },
+          },
     FAST,
   );
   const group = startOurs(file);
