@@ -13,6 +13,7 @@ import { clearTimeout, setTimeout } from 'node:timers';
 import { URL, fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { binNodeFlags, loadAverage, machine, readCpu, readMemory, readPss } from './proc.js';
+import { TOTAL_REQUIREMENTS, loadHarness, nextHopFor, runTotal } from './total.js';
 
 const USAGE = `Usage: node bench/run.js [options]
   --repeats N         rounds; each runs every series once, ours, the floor and the reference
@@ -23,6 +24,9 @@ const USAGE = `Usage: node bench/run.js [options]
   --http LIST         service counts for ours with HTTP checks (default 1000)
   --http-keep-alive LIST  the same with keep-alive: true, one kept connection per check (default 1000)
   --tcp LIST          service counts for ours with TCP checks (default 1000)
+  --total LIST        service counts for ours (HTTP keep-alive) run by a real ExaBGP peered with
+                      gobgpd, every-cycle re-announcement and announce on change; CPU of all
+                      three (default 1000; needs exabgp, gobgpd, gobgp and root)
   --floor MODES       bench/floor.js modes run in each round: fresh, kept, tcp (default all three)
   --floor-services N  loops of the floor (default 1000)
   --drop-in LIST      process counts for ours run as the reference is: one process per service,
@@ -53,6 +57,7 @@ const { values: opts } = parseArgs({
     http: { type: 'string', default: '1000' },
     'http-keep-alive': { type: 'string', default: '1000' },
     tcp: { type: 'string', default: '1000' },
+    total: { type: 'string', default: '1000' },
     floor: { type: 'string', default: 'fresh,kept,tcp' },
     'floor-services': { type: 'string', default: '1000' },
     'drop-in': { type: 'string', default: '20' },
@@ -79,6 +84,7 @@ if (opts.quick) {
     http: '20',
     'http-keep-alive': '20',
     tcp: '20',
+    total: '10',
     floor: 'tcp',
     'floor-services': '20',
     'drop-in': '2',
@@ -275,6 +281,7 @@ function ourConfig(count, checkFor, timing) {
       routes: {
         prefixes: [`${addressFor(i)}/${addressFor(i).includes(':') ? 128 : 32}`],
         'ip-setup': false,
+        ...service.routes,
       },
       timing: service.timing ?? timing,
       checks: [service.check],
@@ -435,7 +442,8 @@ async function runOurs(targets, count, probe) {
               'keep-alive': probe === KEEP_ALIVE,
             },
     }),
-    { interval: 1 },
+    // Every cycle re-announces, as the reference does: the series compare like with like.
+    { interval: 1, debounce: false },
   );
   const group = startOurs(file);
   let row;
@@ -446,6 +454,36 @@ async function runOurs(targets, count, probe) {
   }
   if (opts['cpu-prof']) row.profile = profileSummary(opts['cpu-prof']);
   return row;
+}
+
+/** The variants of the total series: `debounce` off (the reference's behaviour) and on. */
+const TOTAL_VARIANTS = { 'every cycle': false, 'on change': true };
+
+/**
+ * Ours with `count` HTTP keep-alive services, run by a real ExaBGP that is peered with gobgpd: the
+ * CPU of all three, with every-cycle re-announcement or announce on change.
+ */
+async function runTotalSeries(harness, targets, count, variant) {
+  const file = ourConfig(
+    count,
+    (i) => ({
+      check: { type: 'http', url: httpUrl(targets, i) },
+      routes: { 'next-hop': nextHopFor(addressFor(i)) },
+    }),
+    { interval: 1, debounce: TOTAL_VARIANTS[variant] },
+  );
+  return runTotal(harness, {
+    dir: join(workDir, `total-${count}-${variant.replace(' ', '-')}-${Date.now()}`),
+    services: count,
+    variant,
+    configFile: file,
+    // As ExaBGP runs ours for a user: the bin's node flags, the API acknowledged (ExaBGP's default).
+    ourArgv: [process.execPath, ...OUR_NODE_FLAGS, BIN, '--config', file, '--no-syslog'],
+    bin: BIN,
+    warmupS,
+    durationS,
+    log,
+  });
 }
 
 /** Where the newest profile in `dir` spent its time, by file: the `--cpu-prof` summary of a series. */
@@ -598,7 +636,7 @@ async function timeFailures(label, group, targets, service, trials) {
 /** The probe label of HTTP checks that keep their connection between checks. */
 const KEEP_ALIVE = 'http keep-alive';
 
-const FAST = { interval: 1, 'fast-interval': 1, rise: 1, fall: 1 };
+const FAST = { interval: 1, 'fast-interval': 1, rise: 1, fall: 1, debounce: false };
 
 async function latencyOurs(targets, count) {
   const watched = { name: 'lat-ours', route: `${addressFor(0)}/32` };
@@ -611,7 +649,10 @@ async function latencyOurs(targets, count) {
             timing: FAST,
             check: { type: 'http', url: httpUrl(targets, 0, watched.name) },
           }
-        : { timing: { interval: 1 }, check: { type: 'http', url: httpUrl(targets, i) } },
+        : {
+            timing: { interval: 1, debounce: false },
+            check: { type: 'http', url: httpUrl(targets, i) },
+          },
     FAST,
   );
   const group = startOurs(file);
@@ -689,7 +730,7 @@ function report(results) {
     '| round | checker | probe | services | processes | % of one core | user / system / children s | CPU ms per check | peak RSS MB (sum) | RSS MB at end | PSS MB at end | checks/s | new connections/s | lines/s | up lines | load average |',
   );
   out.push('|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|');
-  for (const r of results.runs) {
+  for (const r of results.runs.filter((run) => run.label !== 'total')) {
     const full = r.label !== 'floor';
     out.push(
       `| ${r.round} | ${r.label} | ${r.probe} | ${r.services} | ${r.processes} | ${fmt(r.cpuPercent, 2)} | ${full ? `${fmt(r.userS, 2)} / ${fmt(r.systemS, 2)} / ${fmt(r.childrenS, 2)}` : '-'} | ${full ? fmt(perCheckMs(r), 2) : '-'} | ${full ? fmt(r.peakRssMB) : '-'} | ${full ? fmt(r.rssMB) : '-'} | ${full ? fmt(r.pssMB) : '-'} | ${fmt(r.checksPerS)} | ${r.connectionsPerS === undefined ? '-' : fmt(r.connectionsPerS)} | ${full ? fmt(r.linesPerS) : '-'} | ${full ? `${fmt(r.upShare * 100, 0)}%` : '-'} | ${r.load} |`,
@@ -817,6 +858,39 @@ function report(results) {
     }
   }
 
+  const totals = results.runs.filter((r) => r.label === 'total');
+  if (totals.length > 0) {
+    out.push('');
+    out.push(
+      'What the user pays in total: ours (HTTP keep-alive, interval 1 s) run by ExaBGP 4.2, peered with gobgpd on loopback; % of one core, each process with its reaped children.',
+    );
+    out.push('');
+    out.push(
+      '| round | announce | services | ours | ExaBGP | gobgpd | sum | paths in GoBGP | UPDATEs/s received | load average |',
+    );
+    out.push('|---:|---|---:|---:|---:|---:|---:|---:|---:|---|');
+    for (const r of totals) {
+      out.push(
+        `| ${r.round} | ${r.probe} | ${r.services} | ${fmt(r.oursPercent, 2)} | ${fmt(r.exabgpPercent, 2)} | ${fmt(r.gobgpdPercent, 2)} | ${fmt(r.sumPercent, 2)} | ${r.paths} | ${fmt(r.updatesPerS)} | ${r.load} |`,
+      );
+    }
+    out.push('');
+    out.push(
+      '| total, announce | services | ours, min / median | ExaBGP, min / median | gobgpd, min / median | sum, min / median |',
+    );
+    out.push('|---|---:|---:|---:|---:|---:|');
+    for (const variant of [...new Set(totals.map((r) => r.probe))]) {
+      for (const services of [...new Set(totals.map((r) => r.services))]) {
+        const rows = totals.filter((r) => r.probe === variant && r.services === services);
+        if (rows.length === 0) continue;
+        const of = (key) => minMedian(rows.map((r) => r[key]));
+        out.push(
+          `| ${variant} | ${services} | ${of('oursPercent')} | ${of('exabgpPercent')} | ${of('gobgpdPercent')} | ${of('sumPercent')} |`,
+        );
+      }
+    }
+  }
+
   const profiled = results.runs.filter((r) => r.profile && r.round === 1);
   if (profiled.length > 0) {
     out.push('');
@@ -851,6 +925,17 @@ async function main() {
   const results = { system, durationS, warmupS, repeats, runs: [], latency: [] };
   const noReference = referenceAvailable();
   if (noReference) log(`skipping the reference: ${noReference}`);
+  let harness = null;
+  if (counts(opts.total).length > 0) {
+    harness = await loadHarness(workDir);
+    const missing = harness.missingRequirements(TOTAL_REQUIREMENTS);
+    if (missing && process.env.REQUIRE_E2E === '1')
+      throw new Error(`the total series cannot run (REQUIRE_E2E=1): ${missing}`);
+    if (missing) {
+      log(`skipping the total series: ${missing} (apt-get install exabgp gobgpd, as root)`);
+      harness = null;
+    }
+  }
   const started = performance.now();
   const targets = await startTargets(Number(opts['http-ports']));
   // One round: each series of ours next to its floor, then the drop-in mode next to the Node floor
@@ -868,6 +953,12 @@ async function main() {
     for (const count of counts(list)) jobs.push(() => runOurs(targets, count, probe));
     const mode = floorFor(probe);
     if (mode) jobs.push(() => runFloor(mode));
+  }
+  if (harness) {
+    for (const count of counts(opts.total)) {
+      for (const variant of Object.keys(TOTAL_VARIANTS))
+        jobs.push(() => runTotalSeries(harness, targets, count, variant));
+    }
   }
   for (const count of counts(opts['drop-in'])) {
     jobs.push(() => runDropIn(targets, count));

@@ -1,7 +1,7 @@
 // Writes Services as the YAML config, leaving out what equals the defaults, so `convert` output reads like a hand-written file.
 import { Document, isScalar, visit } from 'yaml';
 import type { CheckSpec, Service } from '../core/service.js';
-import { DEFAULT_INCREASE, DEFAULT_METRICS, DEFAULT_TIMING } from './defaults.js';
+import { DEFAULT_INCREASE, DEFAULT_METRICS, YAML_DEFAULT_TIMING } from './defaults.js';
 
 type Plain = Record<string, unknown>;
 
@@ -51,7 +51,8 @@ function routesOf(service: Service): Plain {
 
 function timingOf(service: Service): Plain {
   const t = service.timing;
-  const d = DEFAULT_TIMING;
+  // Against the YAML defaults, since that is how the YAML is read back.
+  const d = YAML_DEFAULT_TIMING;
   return compact({
     interval: unlessDefault(t.interval, d.interval),
     'fast-interval': unlessDefault(t.fastInterval, d.fastInterval),

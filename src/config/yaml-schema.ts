@@ -174,7 +174,12 @@ export const timingSchema = z
     debounce: z
       .boolean()
       .optional()
-      .meta(doc('Announce only on a state change, not again after every check.', false)),
+      .meta(
+        doc(
+          'Announce only on a state change (true), or again after every check as the reference does (false). ExaBGP sends no UPDATE for a route it already has, keeps its routes over a peer reset and restarts this process with its own restart, so re-announcing repairs nothing a peer sees and costs ExaBGP a line per service per cycle.',
+          true,
+        ),
+      ),
     'min-state-time': duration
       .optional()
       .meta(doc('The least time a state is held before it may change (damps flapping).', 0)),

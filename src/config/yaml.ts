@@ -9,7 +9,12 @@ import type { LogFormat } from '../core/logger.js';
 import type { SpeakerConfig } from '../core/speaker-config.js';
 import { unsupportedBy } from '../core/speaker-support.js';
 import { InvalidValueError } from '../core/errors.js';
-import { DEFAULT_INCREASE, DEFAULT_METRICS, DEFAULT_TIMING, MAX_DEAGGREGATED } from './defaults.js';
+import {
+  DEFAULT_INCREASE,
+  DEFAULT_METRICS,
+  MAX_DEAGGREGATED,
+  YAML_DEFAULT_TIMING,
+} from './defaults.js';
 import type { ConfigIssue } from './errors.js';
 import { serviceWarnings } from './warnings.js';
 import {
@@ -82,8 +87,8 @@ export function loadYamlConfig(text: string, fileName: string): LoadResult {
   const top = topSchema.safeParse(data);
   if (!top.success) issues.push(...top.error.issues.flatMap((i) => locator.fromZod(i, [], data)));
   const baseTiming = top.success
-    ? timingFrom(top.data.defaults?.timing, DEFAULT_TIMING)
-    : DEFAULT_TIMING;
+    ? timingFrom(top.data.defaults?.timing, YAML_DEFAULT_TIMING)
+    : YAML_DEFAULT_TIMING;
 
   const rawServices = isRecord(data) && Array.isArray(data.services) ? data.services : [];
   const parsed: { index: number; input: ServiceInput; service: Service }[] = [];

@@ -87,12 +87,12 @@ describe('convert', () => {
     expect(converted.config.services[0]?.disableMode).toBe('maintenance');
   });
 
-  it('round-trips a minimal file, keeping the reference defaults', async () => {
+  it('round-trips a minimal file, keeping the reference defaults (every-cycle announcement named)', async () => {
     const text = 'command = true\nip = 198.51.100.10\n';
     const t = fakeIo({ 'min.conf': text });
     expect(await convertCommand(['min.conf'], t.io)).toBe(0);
     expect(t.stdout()).toBe(
-      'services:\n  - name: healthcheck\n    routes:\n      prefixes: [198.51.100.10/32]\n    checks:\n      - type: command\n        command: "true"\n',
+      'services:\n  - name: healthcheck\n    routes:\n      prefixes: [198.51.100.10/32]\n    timing:\n      debounce: false\n    checks:\n      - type: command\n        command: "true"\n',
     );
     const original = loadLineConfigFile('min.conf', () => text);
     const converted = loadYamlConfig(t.stdout(), 'min.yaml');

@@ -66,7 +66,8 @@ describe('bgp-healthcheck logs', () => {
         'services:',
         '  - name: db',
         '    routes: {prefixes: [198.51.100.2], ip-setup: false}',
-        '    timing: {interval: 0.05, fall: 1}',
+        // Every cycle writes a line, which runCycles counts.
+        '    timing: {interval: 0.05, fall: 1, debounce: false}',
         '    checks: [{type: command, command: "exit 1"}]',
         '',
       ].join('\n'),

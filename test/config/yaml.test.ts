@@ -18,11 +18,11 @@ function issues(result: LoadResult) {
 const one = (body: string) => `services:\n  - name: web\n${body}`;
 
 describe('loadYamlConfig', () => {
-  it('gives a minimal service the reference defaults', () => {
+  it('gives a minimal service the reference defaults, except that it announces on change', () => {
     const [service] = services(loadYamlConfig('services:\n  - name: web\n', 'c.yaml'));
     expect(service).toEqual({
       name: 'web',
-      timing: DEFAULT_TIMING,
+      timing: { ...DEFAULT_TIMING, debounce: true },
       disableFile: null,
       disableMode: 'maintenance',
       checks: [],

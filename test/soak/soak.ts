@@ -356,7 +356,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakSummary> {
     }
     const yaml = [
       'defaults:',
-      `  timing: { interval: ${TIMING.interval}s, fast-interval: ${TIMING.fastInterval}s, timeout: ${TIMING.timeout}s, rise: ${TIMING.rise}, fall: ${TIMING.fall} }`,
+      // debounce: false, every cycle re-announcing every route: the worst case for ExaBGP.
+      `  timing: { interval: ${TIMING.interval}s, fast-interval: ${TIMING.fastInterval}s, timeout: ${TIMING.timeout}s, rise: ${TIMING.rise}, fall: ${TIMING.fall}, debounce: false }`,
       `metrics: { listen: "127.0.0.1:${metricsPort}" }`,
       `control: { socket: "${socket}" }`,
       'services:',
