@@ -134,7 +134,8 @@ export class ExabgpApi {
    * next would cap all the services together at one line per round trip through ExaBGP (12 ms on a
    * loaded machine: fewer lines a second than 100 services refresh). An abort ends the waits; the
    * acks still owed are discarded on arrival. Without acks, the lines of every send made in one
-   * turn of the event loop go out in one write.
+   * turn of the event loop go out in one write. Resolves with how many lines ExaBGP took: with
+   * acks, those it answered `done` to (not those refused, unanswered or cut short).
    */
   send(lines: readonly string[], signal?: AbortSignal, ackTimeoutMs?: number): Promise<number> {
     if (!this.options.acks) return this.sendBatched(lines, signal);
@@ -229,10 +230,10 @@ export class ExabgpApi {
     // The waiters are queued with the write, in the same turn, so acks match lines by position.
     const acks = lines.map(() => this.expectAck());
     await this.write(lines.map((line) => `${line}\n`).join(''));
-    await Promise.all(
+    const answers = await Promise.all(
       acks.map((ack, index) => this.awaitAck(ack, lines[index] ?? '', ackTimeoutMs, signal)),
     );
-    return lines.length;
+    return answers.filter(Boolean).length;
   }
 
   private expectAck(): { promise: Promise<'done' | 'error'>; waiter: Waiter } {
@@ -249,7 +250,7 @@ export class ExabgpApi {
     line: string,
     ackTimeoutMs: number,
     signal?: AbortSignal,
-  ): Promise<void> {
+  ): Promise<boolean> {
     let timer: NodeJS.Timeout | undefined;
     let onAbort: (() => void) | undefined;
     const cutShort = new Promise<'timeout' | 'aborted'>((resolve) => {
@@ -270,11 +271,12 @@ export class ExabgpApi {
         this.options.log.warn(`no answer from ExaBGP within ${ackTimeoutMs / 1000} s for: ${line}`);
         this.options.onAck?.('timeout');
       }
-      return;
+      return false;
     }
-    if (this.isGone) return;
+    if (this.isGone) return false;
     this.options.onAck?.(answer);
     if (answer === 'error') this.options.log.warn(`ExaBGP answered 'error' to: ${line}`);
+    return answer === 'done';
   }
 
   private write(text: string): Promise<void> {

@@ -193,9 +193,10 @@ export class Runtime implements ControlTarget {
     lines: readonly string[],
     signal?: AbortSignal,
     ackTimeoutMs?: number,
-  ): Promise<void> {
-    return this.deps.speaker.write(owner, target, lines, signal, ackTimeoutMs).then(() => {
+  ): Promise<number> {
+    return this.deps.speaker.write(owner, target, lines, signal, ackTimeoutMs).then((taken) => {
       this.deps.observer?.announced?.(owner.name, target, lines);
+      return taken;
     });
   }
 
@@ -224,11 +225,19 @@ export class Runtime implements ControlTarget {
     const clear = (): void => {
       if (entry.unacked === mark) entry.unacked = null;
     };
+    const taken = (count: number): void => {
+      clear();
+      // Lines the speaker refused or never answered are written again at the next check, whatever
+      // `debounce` says: announcing on change must not leave a change untaken.
+      if (count < lines.length && entry.written === target && !this.stopping && !signal?.aborted) {
+        entry.written = null;
+      }
+    };
     const written = this.write(service, target, lines, signal);
-    written.then(clear, clear);
+    written.then(taken, clear);
     // A change is waited for (its hooks, addresses and drain follow it); a refresh is not: the
     // next check must not wait for a busy ExaBGP to answer, or every decision waits with it.
-    return refresh ? DONE : written;
+    return refresh ? DONE : written.then(() => undefined);
   }
 
   private announce(entry: Entry, target: AnnounceTarget, signal: AbortSignal): Promise<void> {

@@ -93,7 +93,8 @@ describe('ExabgpApi', () => {
 
   it('bounds the wait for an ack that never comes, logs it, and discards the late ack', async () => {
     const h = harness({ ackTimeoutMs: 50 });
-    expect(await h.api.send(['announce a'])).toBe(1);
+    // Not taken: the caller sends it again.
+    expect(await h.api.send(['announce a'])).toBe(0);
     expect(h.acks).toEqual(['timeout']);
     expect(h.logs.filter((l) => l.level === 'warn').map((l) => l.message)).toEqual([
       'no answer from ExaBGP within 0.05 s for: announce a',
@@ -119,7 +120,7 @@ describe('ExabgpApi', () => {
     expect(next.done).toBe(true);
   });
 
-  it("logs an 'error' answer and goes on with the next line", async () => {
+  it("logs an 'error' answer, goes on with the next line, and counts only the line taken", async () => {
     const h = harness();
     const sent = track(h.api.send(['announce bad', 'announce good']));
     await flush();
@@ -129,7 +130,7 @@ describe('ExabgpApi', () => {
       message: "ExaBGP answered 'error' to: announce bad",
     });
     await h.ack('done');
-    expect(sent).toEqual({ done: true, value: 2 });
+    expect(sent).toEqual({ done: true, value: 1 });
     expect(h.acks).toEqual(['error', 'done']);
   });
 
@@ -168,7 +169,7 @@ describe('ExabgpApi', () => {
     await flush();
     expect(gone.done).toBe(true);
     expect(h.api.closed).toBe(true);
-    expect(sent).toEqual({ done: true, value: 2 });
+    expect(sent).toEqual({ done: true, value: 0 });
     expect(await h.api.send(['announce c'])).toBe(0);
     expect(h.lines()).toEqual(['announce a', 'announce b']);
   });
@@ -181,7 +182,7 @@ describe('ExabgpApi', () => {
     await h.ack(); // `announce a`
     controller.abort();
     await flush();
-    expect(sent).toEqual({ done: true, value: 2 });
+    expect(sent).toEqual({ done: true, value: 1 });
     const exit = track(h.api.send(['withdraw a']));
     await flush();
     expect(h.lines()).toEqual(['announce a', 'announce b', 'withdraw a']);

@@ -18,7 +18,7 @@ const noAddresses: AddressManager = {
   remove: () => Promise.resolve(),
 };
 
-function service(): Service {
+function service(debounce = false): Service {
   return {
     name: 'web',
     timing: {
@@ -27,7 +27,7 @@ function service(): Service {
       timeout: 5,
       rise: 1,
       fall: 1,
-      debounce: false,
+      debounce,
       minStateTime: 0,
       jitter: 0,
     },
@@ -52,7 +52,7 @@ function service(): Service {
 }
 
 /** A runtime whose ExaBGP answers only when the test says so. */
-function world() {
+function world(debounce = false) {
   const clock = new ManualClock(1_000_000);
   const output = new PassThrough();
   const input = new PassThrough();
@@ -70,7 +70,7 @@ function world() {
   const api = new ExabgpApi({ output, input, acks: true, ackTimeoutMs: 60_000, log: silentLogger });
   let healthy = true;
   let checks = 0;
-  const runtime = new Runtime([{ service: service(), addresses: noAddresses }], {
+  const runtime = new Runtime([{ service: service(debounce), addresses: noAddresses }], {
     speaker: new ExabgpSpeaker(api),
     apiForm: 4,
     clock,
@@ -96,8 +96,8 @@ function world() {
     checks: () => checks,
     setHealthy: (ok: boolean) => void (healthy = ok),
     /** ExaBGP takes every line written so far. */
-    answer: async () => {
-      input.write('done\n'.repeat(unanswered));
+    answer: async (word: 'done' | 'error' = 'done') => {
+      input.write(`${word}\n`.repeat(unanswered));
       unanswered = 0;
       await flush();
     },
@@ -159,6 +159,32 @@ describe('a refresh while the speaker has not acknowledged the last one', () => 
     await w.cycles(1);
     expect(w.lines.at(-1)).toSatisfy(announcedWith(1000));
     expect(w.lines).toHaveLength(3);
+    await stop(w, running);
+  });
+});
+
+describe('announcing on change (debounce)', () => {
+  it('writes a line ExaBGP refused again at the next check, and stops once ExaBGP takes it', async () => {
+    const w = world(true);
+    const running = w.runtime.run();
+    await w.cycles(1);
+    expect(w.lines.filter(announcedWith(100))).toHaveLength(1);
+    await w.answer('error');
+    await w.cycles(1);
+    expect(w.lines.filter(announcedWith(100))).toHaveLength(2);
+    await w.answer('done');
+    await w.cycles(3);
+    expect(w.lines.filter(announcedWith(100))).toHaveLength(2);
+    await stop(w, running);
+  });
+
+  it('writes nothing more for a state ExaBGP took', async () => {
+    const w = world(true);
+    const running = w.runtime.run();
+    await w.cycles(1);
+    await w.answer();
+    await w.cycles(4);
+    expect(w.lines).toHaveLength(1);
     await stop(w, running);
   });
 });
