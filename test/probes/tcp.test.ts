@@ -108,6 +108,19 @@ describe('tcp probe', () => {
     expect(reasonOf(result)).toBe('read ECONNRESET');
   });
 
+  it('shows what came back before the peer reset the connection', async () => {
+    const server = await serve((socket) => {
+      socket.write('-ERR busy\r\n');
+      socket.once('data', () => socket.resetAndDestroy());
+    });
+    const result = await probe(check(server.port, { send: 'PING\r\n', expect: 'PONG' }));
+    expect(result).toMatchObject({
+      ok: false,
+      reason: 'read ECONNRESET',
+      detail: 'received: "-ERR busy\\r\\n"',
+    });
+  });
+
   it('stops when its signal aborts and closes the connection', async () => {
     const server = await serve((socket) => socket.resume());
     const controller = new AbortController();
