@@ -161,6 +161,14 @@ describe('http probe: request', () => {
     expect(await waitFor(() => server.open() === 0)).toBe(true);
   });
 
+  it('refuses, without contacting anything, a header that would split the request', async () => {
+    const server = await startTcpServer((socket) => socket.destroy());
+    running.push(server);
+    const spec = check(`http://127.0.0.1:${server.port}/`, { headers: { 'X-A': 'a\r\nB: c' } });
+    expect(await probe(spec)).toMatchObject({ ok: false, reason: "invalid header 'X-A'" });
+    expect(server.accepted()).toBe(0);
+  });
+
   it('fails without contacting anything when the URL scheme is not http or https', async () => {
     expect(reasonOf(await probe(check('ftp://127.0.0.1/file')))).toBe(
       "unsupported URL scheme 'ftp:'",
@@ -276,6 +284,58 @@ describe('http probe: redirects', () => {
     });
     expect(reasonOf(await probe(check(origin, { followRedirects: true })))).toBe(
       "redirect to unsupported scheme 'ftp:'",
+    );
+  });
+
+  it('turns a POST into a GET after 301 and 302, and keeps any other method', async () => {
+    const seen: string[] = [];
+    const origin = await serve((request, response) => {
+      seen.push(`${request.method} ${request.url}`);
+      if (request.url === '/moved') response.writeHead(301, { location: '/found' });
+      else if (request.url === '/found') response.writeHead(302, { location: '/here' });
+      response.end();
+    });
+    const follow = (method: string) =>
+      probe(check(`${origin}/moved`, { method, followRedirects: true }));
+    expect((await follow('POST')).ok).toBe(true);
+    expect((await follow('PUT')).ok).toBe(true);
+    expect((await follow('HEAD')).ok).toBe(true);
+    expect(seen).toEqual([
+      ...['POST /moved', 'GET /found', 'GET /here'],
+      ...['PUT /moved', 'PUT /found', 'PUT /here'],
+      ...['HEAD /moved', 'HEAD /found', 'HEAD /here'],
+    ]);
+  });
+
+  it('drops the Host header it was given when a redirect leads to another origin', async () => {
+    const hosts: (string | undefined)[] = [];
+    const target = await serve((request, response) => {
+      hosts.push(request.headers.host);
+      response.end('there');
+    });
+    const origin = await serve((request, response) => {
+      hosts.push(request.headers.host);
+      response.writeHead(request.url === '/away' ? 302 : 307, {
+        location: request.url === '/away' ? `${target}/there` : '/away',
+      });
+      response.end();
+    });
+    const spec = check(`${origin}/start`, {
+      headers: { HOST: 'site.test' },
+      followRedirects: true,
+      bodyContains: 'there',
+    });
+    expect((await probe(spec)).ok).toBe(true);
+    expect(hosts).toEqual(['site.test', 'site.test', new URL(target).host]);
+  });
+
+  it('fails naming a redirect whose location is not a URL', async () => {
+    const origin = await serve((_request, response) => {
+      response.writeHead(302, { location: 'http://[::1' });
+      response.end();
+    });
+    expect(reasonOf(await probe(check(origin, { followRedirects: true })))).toBe(
+      "invalid redirect to 'http://[::1'",
     );
   });
 
