@@ -1,5 +1,6 @@
 // The http/https probe against real servers on 127.0.0.1.
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ProbeResult } from '../../src/core/probe.js';
@@ -99,6 +100,42 @@ describe('http probe: request', () => {
     expect(seen).toEqual([
       { method: 'HEAD', url: '/status?verbose=1', host: 'www.example.test', token: 'secret' },
     ]);
+  });
+
+  it('names itself in the User-Agent header', async () => {
+    const agents: (string | undefined)[] = [];
+    const origin = await serve((request, response) => {
+      agents.push(request.headers['user-agent']);
+      response.end();
+    });
+    expect((await probe(check(origin))).ok).toBe(true);
+    expect(agents).toEqual(['bgp-healthcheck']);
+  });
+
+  it('reaches an IPv6 literal address', async () => {
+    const server = createServer((_request, response) => response.end('six'));
+    await new Promise<void>((resolve) => server.listen(0, '::1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const result = await probe(check(`http://[::1]:${port}/`, { bodyContains: 'six' }));
+      expect(result).toMatchObject({ ok: true, detail: 'HTTP 200' });
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('asks every request of a redirect chain to keep or close the connection as configured', async () => {
+    const seen: (string | undefined)[] = [];
+    const origin = await serve((request, response) => {
+      seen.push(request.headers.connection);
+      if (request.url === '/start') response.writeHead(302, { location: '/end' });
+      response.end();
+    });
+    for (const keepAlive of [true, false]) {
+      const spec = check(`${origin}/start`, { keepAlive, followRedirects: true });
+      expect((await probe(spec)).ok).toBe(true);
+    }
+    expect(seen).toEqual(['keep-alive', 'keep-alive', 'close', 'close']);
   });
 
   it('opens a fresh connection for every check and closes it afterwards', async () => {
