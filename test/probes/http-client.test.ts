@@ -142,19 +142,12 @@ describe('http connection', () => {
     expect(await waitFor(() => server.open() === 0)).toBe(true);
   });
 
-  it('closes a connection that is not kept after each response', async () => {
-    const server = await serve((socket) => socket.write(OK));
-    const connection = new HttpConnection(endpoint(server.port), false);
-    const signal = new AbortController().signal;
-    expect(await connection.send(GET, signal)).toMatchObject({ ok: true });
-    expect(await waitFor(() => server.open() === 0)).toBe(true);
-    expect(await connection.send(GET, signal)).toMatchObject({ ok: true });
-    expect(server.accepted()).toBe(2);
-  });
-
-  it('opens a new connection when the server closed the kept one while it was idle', async () => {
-    const server = await serve((socket) => socket.end(OK));
-    const connection = new HttpConnection(endpoint(server.port), true);
+  it.each([
+    ['closes a connection that is not kept after each response', false, 'write'],
+    ['opens a new connection when the server closed the kept one while idle', true, 'end'],
+  ] as const)('%s', async (_title, keep, answer) => {
+    const server = await serve((socket) => socket[answer](OK));
+    const connection = new HttpConnection(endpoint(server.port), keep);
     const signal = new AbortController().signal;
     expect(await connection.send(GET, signal)).toMatchObject({ ok: true });
     expect(await waitFor(() => server.open() === 0)).toBe(true);

@@ -295,53 +295,47 @@ describe('http probe: redirects', () => {
     });
   });
 
-  it('follows relative redirects when asked and judges the final answer', async () => {
-    const paths: string[] = [];
-    const origin = await serve((request, response) => {
-      paths.push(`${request.method} ${request.url}`);
-      if (request.url === '/start') response.writeHead(303, { location: '/middle' });
-      else if (request.url === '/middle') response.writeHead(307, { location: 'final' });
-      else response.writeHead(200);
-      response.end('arrived');
-    });
-    const spec = check(`${origin}/start`, {
-      method: 'POST',
-      followRedirects: true,
-      bodyContains: 'arrived',
-    });
-    expect((await probe(spec)).ok).toBe(true);
-    // 303 turns the POST into a GET; 307 keeps the method.
-    expect(paths).toEqual(['POST /start', 'GET /middle', 'GET /final']);
-  });
-
-  it('refuses to follow a redirect to a scheme other than http or https', async () => {
-    const origin = await serve((_request, response) => {
-      response.writeHead(302, { location: 'ftp://127.0.0.1/file' });
-      response.end();
-    });
-    expect(reasonOf(await probe(check(origin, { followRedirects: true })))).toBe(
-      "redirect to unsupported scheme 'ftp:'",
-    );
-  });
-
-  it('turns a POST into a GET after 301 and 302, and keeps any other method', async () => {
+  it('follows relative redirects when asked, with the method browsers use, and judges the final answer', async () => {
+    const redirects: Record<string, [number, string]> = {
+      '/start': [303, '/middle'],
+      '/middle': [307, 'final'],
+      '/moved': [301, '/found'],
+      '/found': [302, '/final'],
+    };
     const seen: string[] = [];
     const origin = await serve((request, response) => {
       seen.push(`${request.method} ${request.url}`);
-      if (request.url === '/moved') response.writeHead(301, { location: '/found' });
-      else if (request.url === '/found') response.writeHead(302, { location: '/here' });
+      const [status, location] = redirects[request.url ?? ''] ?? [200, undefined];
+      response.writeHead(status, location === undefined ? {} : { location });
+      response.end(request.method === 'HEAD' ? undefined : 'arrived');
+    });
+    const follow = async (method: string, path: string): Promise<string[]> => {
+      seen.length = 0;
+      const bodyContains = method === 'HEAD' ? undefined : 'arrived';
+      const spec = check(`${origin}${path}`, { method, followRedirects: true, bodyContains });
+      expect((await probe(spec)).ok).toBe(true);
+      return [...seen];
+    };
+    // 303 turns any method into GET, 301 and 302 only a POST; 307 keeps the method.
+    expect(await follow('POST', '/start')).toEqual(['POST /start', 'GET /middle', 'GET /final']);
+    expect(await follow('POST', '/moved')).toEqual(['POST /moved', 'GET /found', 'GET /final']);
+    expect(await follow('PUT', '/moved')).toEqual(['PUT /moved', 'PUT /found', 'PUT /final']);
+    expect(await follow('HEAD', '/moved')).toEqual(['HEAD /moved', 'HEAD /found', 'HEAD /final']);
+  });
+
+  it.each([
+    [
+      'a scheme other than http or https',
+      'ftp://127.0.0.1/file',
+      "redirect to unsupported scheme 'ftp:'",
+    ],
+    ['what is not a URL', 'http://[::1', "invalid redirect to 'http://[::1'"],
+  ])('refuses to follow a redirect to %s', async (_title, location, reason) => {
+    const origin = await serve((_request, response) => {
+      response.writeHead(302, { location });
       response.end();
     });
-    const follow = (method: string) =>
-      probe(check(`${origin}/moved`, { method, followRedirects: true }));
-    expect((await follow('POST')).ok).toBe(true);
-    expect((await follow('PUT')).ok).toBe(true);
-    expect((await follow('HEAD')).ok).toBe(true);
-    expect(seen).toEqual([
-      ...['POST /moved', 'GET /found', 'GET /here'],
-      ...['PUT /moved', 'PUT /found', 'PUT /here'],
-      ...['HEAD /moved', 'HEAD /found', 'HEAD /here'],
-    ]);
+    expect(reasonOf(await probe(check(origin, { followRedirects: true })))).toBe(reason);
   });
 
   it('drops the Host header it was given when a redirect leads to another origin', async () => {
@@ -364,16 +358,6 @@ describe('http probe: redirects', () => {
     });
     expect((await probe(spec)).ok).toBe(true);
     expect(hosts).toEqual(['site.test', 'site.test', new URL(target).host]);
-  });
-
-  it('fails naming a redirect whose location is not a URL', async () => {
-    const origin = await serve((_request, response) => {
-      response.writeHead(302, { location: 'http://[::1' });
-      response.end();
-    });
-    expect(reasonOf(await probe(check(origin, { followRedirects: true })))).toBe(
-      "invalid redirect to 'http://[::1'",
-    );
   });
 
   it(`gives up after ${MAX_REDIRECTS} redirects`, async () => {
