@@ -64,7 +64,7 @@ describe('response reader: framing', () => {
 
   it('reads a body framed by the close to its end and does not keep the connection', () => {
     const reading = read(['HTTP/1.1 200 OK\r\n\r\nuntil the end'], { close: true });
-    expect(response(reading)).toMatchObject({ body: 'until the end', reusable: false });
+    expect(response(reading)).toMatchObject({ body: 'until the end', cut: false, reusable: false });
   });
 
   it('takes a transfer coding other than chunked as framed by the close', () => {
@@ -215,6 +215,22 @@ describe('response reader: what is not HTTP', () => {
       'a header name with a space',
       'HTTP/1.1 200 OK\r\nBad Name: x\r\n\r\n',
       'bad header line "Bad Name: x"',
+    ],
+    ['a header without a name', 'HTTP/1.1 200 OK\r\n: x\r\n\r\n', 'bad header line ": x"'],
+    [
+      'a status line that only starts like one',
+      'HTTP/x HTTP/1.1 200 OK\r\n\r\n',
+      'bad status line "HTTP/x HTTP/1.1 200 OK"',
+    ],
+    [
+      'a long bad header line, quoting its beginning',
+      `HTTP/1.1 200 OK\r\n${'N'.repeat(100)}\r\n\r\n`,
+      `bad header line "${'N'.repeat(80)}"`,
+    ],
+    [
+      'a content-length with more than digits',
+      'HTTP/1.1 200 OK\r\nContent-Length: 5x\r\n\r\n',
+      'bad content-length "5x"',
     ],
     ['a folded header', 'HTTP/1.1 200 OK\r\nA: b\r\n c\r\n\r\n', 'bad header line " c"'],
     [
@@ -407,6 +423,7 @@ describe('response reader: edges', () => {
     const chunked = 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nx';
     expect(response(read([`${chunked}\n0\r\n\r\n`])).body).toBe('x');
     expect(response(read([`${chunked}\r`, '\n0\r\n\r\n'])).body).toBe('x');
+    expect(response(read([`${chunked}\r\n0\r`, '\n\r\n'])).body).toBe('x');
     expect(read([`${chunked}\r\r\n`])).toMatchObject({ detail: 'chunk not followed by CRLF' });
     expect(read([`${chunked}x`])).toMatchObject({ detail: 'chunk not followed by CRLF' });
   });
