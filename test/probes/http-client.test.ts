@@ -220,7 +220,7 @@ describe('http connection', () => {
   it('names a refused https connection as such, not as a TLS failure', async () => {
     const port = await closedPort();
     const connection = new HttpConnection(endpoint(port, true), false);
-    expect(await connection.send(GET, new AbortController().signal)).toEqual({
+    expect(await connection.send(GET, new AbortController().signal)).toStrictEqual({
       ok: false,
       reason: `connect ECONNREFUSED 127.0.0.1:${port}`,
       stale: false,
