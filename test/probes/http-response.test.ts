@@ -228,6 +228,16 @@ describe('response reader: what is not HTTP', () => {
       `bad header line "${'N'.repeat(80)}"`,
     ],
     [
+      'a long bad status line, quoting its beginning',
+      `HTTP/1.1 2000 ${'R'.repeat(100)}\r\n\r\n`,
+      `bad status line "HTTP/1.1 2000 ${'R'.repeat(66)}"`,
+    ],
+    [
+      'a long bad chunk size, quoting its beginning',
+      `HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n${'z'.repeat(50)}\r\n`,
+      `bad chunk size "${'z'.repeat(40)}"`,
+    ],
+    [
       'a content-length with more than digits',
       'HTTP/1.1 200 OK\r\nContent-Length: 5x\r\n\r\n',
       'bad content-length "5x"',
