@@ -51,6 +51,15 @@ const ZONE: Record<string, DnsReply> = {
   'alias.example.test/CNAME': {
     answers: [{ type: 'CNAME', name: 'alias.example.test', ttl: 60, data: 'WWW.Example.test' }],
   },
+  'example.test/NS': {
+    answers: [{ type: 'NS', name: 'example.test', ttl: 60, data: 'NS1.Example.test' }],
+  },
+  '1.2.0.192.in-addr.arpa/PTR': {
+    answers: [{ type: 'PTR', name: '1.2.0.192.in-addr.arpa', ttl: 60, data: 'Host.Example.test' }],
+  },
+  'old.example.test/DNAME': {
+    answers: [{ type: 'DNAME', name: 'old.example.test', ttl: 60, data: 'New.Example.test' }],
+  },
   'empty.example.test/A': { answers: [] },
   'two.example.test/A': {
     answers: [a('two.example.test', '192.0.2.21'), a('two.example.test', '192.0.2.22')],
@@ -160,6 +169,14 @@ describe('dns probe: matching answers', () => {
       check(server.port, 'alias.example.test', { type: 'CNAME', expectAnswer });
     expect((await probe(alias('www.example.test.'))).ok).toBe(true);
     expect((await probe(alias('WWW.EXAMPLE.TEST'))).ok).toBe(true);
+    const named: [string, string, string][] = [
+      ['example.test', 'NS', 'ns1.example.test.'],
+      ['1.2.0.192.in-addr.arpa', 'PTR', 'host.example.test'],
+      ['old.example.test', 'DNAME', 'NEW.example.test'],
+    ];
+    for (const [name, type, expectAnswer] of named) {
+      expect((await probe(check(server.port, name, { type, expectAnswer }))).ok).toBe(true);
+    }
     expect(await probe(alias('www.example'))).toMatchObject({
       ok: false,
       detail: 'answers: CNAME WWW.Example.test',
