@@ -136,9 +136,11 @@ export function answerText(answer: dnsPacket.Answer): string {
       return `${soa.mname} ${soa.rname} ${soa.serial ?? 0} ${soa.refresh ?? 0} ${soa.retry ?? 0} ${soa.expire ?? 0} ${soa.minimum ?? 0}`;
     }
     default:
-      return JSON.stringify(data, (_key, value: unknown) =>
-        Buffer.isBuffer(value) ? value.toString('hex') : value,
-      );
+      // A Buffer's toJSON runs before the replacer sees the value: the holder still has the Buffer.
+      return JSON.stringify(data, function (this: Record<string, unknown>, key, value: unknown) {
+        const original = this[key];
+        return Buffer.isBuffer(original) ? original.toString('hex') : value;
+      });
   }
 }
 

@@ -4,7 +4,7 @@ import type { Answer } from 'dns-packet';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ProbeResult } from '../../src/core/probe.js';
 import type { DnsCheck } from '../../src/core/service.js';
-import { dnsProbe } from '../../src/probes/dns.js';
+import { answerText, dnsProbe } from '../../src/probes/dns.js';
 import {
   startDnsServer,
   startSilentUdpServer,
@@ -48,6 +48,22 @@ const ZONE: Record<string, DnsReply> = {
   'garbage.example.test/A': { garbage: true },
   'badtcp.example.test/A': { truncateUdp: true, garbageOverTcp: true },
   'quiet.example.test/A': { silent: true },
+  'alias.example.test/CNAME': {
+    answers: [{ type: 'CNAME', name: 'alias.example.test', ttl: 60, data: 'WWW.Example.test' }],
+  },
+  'example.test/NS': {
+    answers: [{ type: 'NS', name: 'example.test', ttl: 60, data: 'NS1.Example.test' }],
+  },
+  '1.2.0.192.in-addr.arpa/PTR': {
+    answers: [{ type: 'PTR', name: '1.2.0.192.in-addr.arpa', ttl: 60, data: 'Host.Example.test' }],
+  },
+  'old.example.test/DNAME': {
+    answers: [{ type: 'DNAME', name: 'old.example.test', ttl: 60, data: 'New.Example.test' }],
+  },
+  'empty.example.test/A': { answers: [] },
+  'two.example.test/A': {
+    answers: [a('two.example.test', '192.0.2.21'), a('two.example.test', '192.0.2.22')],
+  },
 };
 
 function a(name: string, address: string): Answer {
@@ -143,6 +159,112 @@ describe('dns probe: answers', () => {
     expect(reasonOf(await probe(check(server.port, 'broken.example.test')))).toBe(
       'rcode SERVFAIL (expected NOERROR)',
     );
+  });
+});
+
+describe('dns probe: matching answers', () => {
+  it('compares a name answer by name, ignoring case and the final dot', async () => {
+    const server = await serveZone();
+    const alias = (expectAnswer: string): DnsCheck =>
+      check(server.port, 'alias.example.test', { type: 'CNAME', expectAnswer });
+    expect((await probe(alias('www.example.test.'))).ok).toBe(true);
+    expect((await probe(alias('WWW.EXAMPLE.TEST'))).ok).toBe(true);
+    const named: [string, string, string][] = [
+      ['example.test', 'NS', 'ns1.example.test.'],
+      ['1.2.0.192.in-addr.arpa', 'PTR', 'host.example.test'],
+      ['old.example.test', 'DNAME', 'NEW.example.test'],
+    ];
+    for (const [name, type, expectAnswer] of named) {
+      expect((await probe(check(server.port, name, { type, expectAnswer }))).ok).toBe(true);
+    }
+    expect(await probe(alias('www.example'))).toMatchObject({
+      ok: false,
+      detail: 'answers: CNAME WWW.Example.test',
+    });
+  });
+
+  it('wants an address answer equal to the expected one, not containing it', async () => {
+    const server = await serveZone();
+    const spec = check(server.port, 'ten.example.test', { expectAnswer: '192.0.2.1' });
+    expect(reasonOf(await probe(spec))).toBe("no answer matching '192.0.2.1'");
+    const notAnAddress = check(server.port, 'ten.example.test', { expectAnswer: '192.0.2' });
+    expect(reasonOf(await probe(notAnAddress))).toBe("no answer matching '192.0.2'");
+  });
+
+  it('passes when any one of several answers matches, and lists them all when none does', async () => {
+    const server = await serveZone();
+    const second = check(server.port, 'two.example.test', { expectAnswer: '192.0.2.22' });
+    expect(await probe(second)).toMatchObject({ ok: true, detail: 'NOERROR, 2 answers over UDP' });
+    const neither = check(server.port, 'two.example.test', { expectAnswer: '192.0.2.23' });
+    expect(await probe(neither)).toMatchObject({
+      ok: false,
+      detail: 'answers: A 192.0.2.21; A 192.0.2.22',
+    });
+  });
+
+  it('says there was no answer of the type when the answer section is empty', async () => {
+    const server = await serveZone();
+    expect(await probe(check(server.port, 'empty.example.test'))).toMatchObject({
+      ok: true,
+      detail: 'NOERROR, 0 answers over UDP',
+    });
+    const spec = check(server.port, 'empty.example.test', { expectAnswer: '192.0.2.1' });
+    expect(await probe(spec)).toMatchObject({
+      ok: false,
+      reason: "no answer matching '192.0.2.1'",
+      detail: 'no A answer',
+    });
+  });
+
+  it('takes an empty expected rcode as NOERROR', async () => {
+    const server = await serveZone();
+    const spec = check(server.port, 'nosuch.example.test', { expectRcode: '' });
+    expect(reasonOf(await probe(spec))).toBe('rcode NXDOMAIN (expected NOERROR)');
+  });
+});
+
+describe('dns answer text', () => {
+  const answer = (type: string, data: unknown): Answer =>
+    ({ type, name: 'example.test', ttl: 60, data }) as Answer;
+
+  it('gives each kind of record data as one line', () => {
+    expect(answerText(answer('A', '192.0.2.1'))).toBe('192.0.2.1');
+    expect(answerText(answer('TXT', [Buffer.from('v=spf1 '), Buffer.from('-all')]))).toBe(
+      'v=spf1 -all',
+    );
+    expect(answerText(answer('TXT', ['a', 'b']))).toBe('ab');
+    expect(answerText(answer('NULL', Buffer.from([0xca, 0xfe])))).toBe('cafe');
+    expect(answerText(answer('MX', { preference: 10, exchange: 'mx.example.test' }))).toBe(
+      '10 mx.example.test',
+    );
+    expect(answerText(answer('MX', { exchange: 'mx.example.test' }))).toBe('0 mx.example.test');
+    const srv = { priority: 1, weight: 2, port: 5060, target: 'sip.example.test' };
+    expect(answerText(answer('SRV', srv))).toBe('1 2 5060 sip.example.test');
+    expect(answerText(answer('SRV', { port: 53, target: 'ns.example.test' }))).toBe(
+      '0 0 53 ns.example.test',
+    );
+    const soa = {
+      mname: 'ns.example.test',
+      rname: 'admin.example.test',
+      serial: 7,
+      refresh: 3600,
+      retry: 600,
+      expire: 86400,
+      minimum: 60,
+    };
+    expect(answerText(answer('SOA', soa))).toBe(
+      'ns.example.test admin.example.test 7 3600 600 86400 60',
+    );
+    expect(answerText(answer('SOA', { mname: 'ns.', rname: 'admin.' }))).toBe(
+      'ns. admin. 0 0 0 0 0',
+    );
+    expect(answerText(answer('CAA', { flags: 0, tag: 'issue', value: 'ca.test' }))).toBe(
+      '{"flags":0,"tag":"issue","value":"ca.test"}',
+    );
+    expect(answerText(answer('DS', { keyTag: 1, digest: Buffer.from([0xab]) }))).toBe(
+      '{"keyTag":1,"digest":"ab"}',
+    );
+    expect(answerText({ type: 'OPT', name: '.', udpPayloadSize: 1232 } as Answer)).toBe('');
   });
 });
 

@@ -64,7 +64,7 @@ describe('response reader: framing', () => {
 
   it('reads a body framed by the close to its end and does not keep the connection', () => {
     const reading = read(['HTTP/1.1 200 OK\r\n\r\nuntil the end'], { close: true });
-    expect(response(reading)).toMatchObject({ body: 'until the end', reusable: false });
+    expect(response(reading)).toMatchObject({ body: 'until the end', cut: false, reusable: false });
   });
 
   it('takes a transfer coding other than chunked as framed by the close', () => {
@@ -216,6 +216,32 @@ describe('response reader: what is not HTTP', () => {
       'HTTP/1.1 200 OK\r\nBad Name: x\r\n\r\n',
       'bad header line "Bad Name: x"',
     ],
+    ['a header without a name', 'HTTP/1.1 200 OK\r\n: x\r\n\r\n', 'bad header line ": x"'],
+    [
+      'a status line that only starts like one',
+      'HTTP/x HTTP/1.1 200 OK\r\n\r\n',
+      'bad status line "HTTP/x HTTP/1.1 200 OK"',
+    ],
+    [
+      'a long bad header line, quoting its beginning',
+      `HTTP/1.1 200 OK\r\n${'N'.repeat(100)}\r\n\r\n`,
+      `bad header line "${'N'.repeat(80)}"`,
+    ],
+    [
+      'a long bad status line, quoting its beginning',
+      `HTTP/1.1 2000 ${'R'.repeat(100)}\r\n\r\n`,
+      `bad status line "HTTP/1.1 2000 ${'R'.repeat(66)}"`,
+    ],
+    [
+      'a long bad chunk size, quoting its beginning',
+      `HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n${'z'.repeat(50)}\r\n`,
+      `bad chunk size "${'z'.repeat(40)}"`,
+    ],
+    [
+      'a content-length with more than digits',
+      'HTTP/1.1 200 OK\r\nContent-Length: 5x\r\n\r\n',
+      'bad content-length "5x"',
+    ],
     ['a folded header', 'HTTP/1.1 200 OK\r\nA: b\r\n c\r\n\r\n', 'bad header line " c"'],
     [
       'a bad content-length',
@@ -311,6 +337,133 @@ const plausible = fc
       'latin1',
     ),
   );
+
+describe('response reader: edges', () => {
+  it('takes 101 as the final answer and any other 1xx as interim, forgetting its Location', () => {
+    expect(response(read(['HTTP/1.1 101 Switching Protocols\r\n\r\n']))).toMatchObject({
+      status: 101,
+      body: '',
+    });
+    const reading = read([
+      'HTTP/1.1 199 Odd\r\nLocation: /interim\r\n\r\n',
+      'HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n',
+    ]);
+    expect(response(reading)).toMatchObject({ status: 200, location: undefined });
+  });
+
+  it('reads headers of exactly the limit, split anywhere, and refuses one byte more', () => {
+    const start = 'HTTP/1.1 200 OK\r\nContent-Length: 0\r\nX-Pad: ';
+    const pad = (size: number): string => `${start}${'y'.repeat(size - start.length - 4)}\r\n\r\n`;
+    const exact = pad(HEAD_LIMIT);
+    expect(exact).toHaveLength(HEAD_LIMIT);
+    expect(response(read([exact])).status).toBe(200);
+    expect(
+      response(read([exact.slice(0, HEAD_LIMIT - 2), exact.slice(HEAD_LIMIT - 2)])).status,
+    ).toBe(200);
+    const over = { failed: 'invalid HTTP response', detail: 'headers longer than 16 KiB' };
+    expect(read([pad(HEAD_LIMIT + 1)])).toMatchObject(over);
+    const long = pad(HEAD_LIMIT + 1);
+    expect(read([long.slice(0, HEAD_LIMIT + 1), long.slice(HEAD_LIMIT + 1)])).toMatchObject(over);
+  });
+
+  it('finds the end of the headers when it is split across chunks', () => {
+    const head = 'HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nx';
+    const end = head.indexOf('\r\n\r\n');
+    for (let at = end; at <= end + 4; at++) {
+      const parts = [head.slice(0, at), head.slice(at, end + 4), head.slice(end + 4)];
+      expect(response(read(parts)).body).toBe('x');
+    }
+  });
+
+  it('refuses a content-length of more than 15 digits', () => {
+    expect(
+      response(read(['HTTP/1.1 200 OK\r\nContent-Length: 000000000000001\r\n\r\nx'])).body,
+    ).toBe('x');
+    expect(read(['HTTP/1.1 200 OK\r\nContent-Length: 1000000000000000\r\n\r\n'])).toMatchObject({
+      detail: 'bad content-length "1000000000000000"',
+    });
+  });
+
+  it('reads a body as chunked only when chunked is the last coding', () => {
+    const chunked = read([
+      'HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, Chunked\r\n\r\n2\r\nzz\r\n0\r\n\r\n',
+    ]);
+    expect(response(chunked)).toMatchObject({ body: 'zz', reusable: true });
+    const closed = read(['HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, gzip\r\n\r\n2\r\nzz'], {
+      close: true,
+    });
+    expect(response(closed)).toMatchObject({ body: '2\r\nzz', reusable: false });
+  });
+
+  it('reads the Connection header as a list of tokens', () => {
+    const keeps = (value: string, version = '1.1'): boolean =>
+      response(
+        read([`HTTP/${version} 200 OK\r\nConnection: ${value}\r\nContent-Length: 0\r\n\r\n`]),
+      ).reusable;
+    expect(keeps('Upgrade, CLOSE')).toBe(false);
+    expect(keeps('close , upgrade')).toBe(false);
+    expect(keeps('closed')).toBe(true);
+    expect(keeps('keep-alive, close', '1.0')).toBe(false);
+    expect(keeps('upgrade,keep-alive', '1.0')).toBe(true);
+    expect(keeps('keep-alive-not', '1.0')).toBe(false);
+  });
+
+  it('keeps the connection after a bodiless answer that gives a length', () => {
+    const reading = read(['HTTP/1.1 304 Not Modified\r\nContent-Length: 9\r\n\r\n']);
+    expect(response(reading)).toMatchObject({ status: 304, body: '', reusable: true });
+  });
+
+  it('reads chunk sizes in hex up to 12 digits, with spaces and extensions after them', () => {
+    const body = (size: string): Reading =>
+      read([`HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n${size}\r\n`, 'abcdefghijk']);
+    expect(
+      response(
+        read([
+          'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n',
+          'A \t;name="v"\r\n0123456789\r\n00\r\n\r\n',
+        ]),
+      ),
+    ).toMatchObject({ body: '0123456789', reusable: true });
+    expect(body('00000000000a')).toMatchObject({ detail: 'chunk not followed by CRLF' });
+    expect(body('000000000000a')).toMatchObject({ detail: 'bad chunk size "000000000000a"' });
+    expect(body('a x')).toMatchObject({ detail: 'bad chunk size "a x"' });
+  });
+
+  it('takes a bare LF after chunk data, and refuses anything else there', () => {
+    const chunked = 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nx';
+    expect(response(read([`${chunked}\n0\r\n\r\n`])).body).toBe('x');
+    expect(response(read([`${chunked}\r`, '\n0\r\n\r\n'])).body).toBe('x');
+    expect(response(read([`${chunked}\r\n0\r`, '\n\r\n'])).body).toBe('x');
+    expect(read([`${chunked}\r\r\n`])).toMatchObject({ detail: 'chunk not followed by CRLF' });
+    expect(read([`${chunked}x`])).toMatchObject({ detail: 'chunk not followed by CRLF' });
+  });
+
+  it(`allows trailers up to ${HEAD_LIMIT / 1024} KiB in all, each line longer than a chunk-size line`, () => {
+    const chunked = 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n';
+    const line = `X-T: ${'t'.repeat(2000)}\r\n`;
+    expect(response(read([`${chunked}${line}\r\n`])).reusable).toBe(true);
+    expect(read([`${chunked}${line.repeat(9)}\r\n`])).toMatchObject({
+      detail: 'chunk line too long',
+    });
+  });
+
+  it('keeps at most the limit of a chunked body that goes on, and says it was cut', () => {
+    const size = (READ_LIMIT + 10).toString(16);
+    const reading = read([
+      `HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n${size}\r\n`,
+      Buffer.alloc(READ_LIMIT + 10, 'c'),
+    ]);
+    expect(response(reading)).toMatchObject({ cut: true, reusable: false });
+    expect(response(reading).body).toHaveLength(READ_LIMIT);
+  });
+
+  it('says the body of a response closed in its chunks was cut short', () => {
+    const reading = read(['HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab'], {
+      close: true,
+    });
+    expect(reading).toEqual({ done: true, failed: 'connection closed while reading the body' });
+  });
+});
 
 describe('response reader: fuzzed bytes', () => {
   it('gives a response or a reason for any bytes at any chunk boundaries, and never throws', () => {

@@ -1,5 +1,6 @@
 // The http/https probe against real servers on 127.0.0.1.
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ProbeResult } from '../../src/core/probe.js';
@@ -101,6 +102,42 @@ describe('http probe: request', () => {
     ]);
   });
 
+  it('names itself in the User-Agent header', async () => {
+    const agents: (string | undefined)[] = [];
+    const origin = await serve((request, response) => {
+      agents.push(request.headers['user-agent']);
+      response.end();
+    });
+    expect((await probe(check(origin))).ok).toBe(true);
+    expect(agents).toEqual(['bgp-healthcheck']);
+  });
+
+  it('reaches an IPv6 literal address', async () => {
+    const server = createServer((_request, response) => response.end('six'));
+    await new Promise<void>((resolve) => server.listen(0, '::1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const result = await probe(check(`http://[::1]:${port}/`, { bodyContains: 'six' }));
+      expect(result).toMatchObject({ ok: true, detail: 'HTTP 200' });
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('asks every request of a redirect chain to keep or close the connection as configured', async () => {
+    const seen: (string | undefined)[] = [];
+    const origin = await serve((request, response) => {
+      seen.push(request.headers.connection);
+      if (request.url === '/start') response.writeHead(302, { location: '/end' });
+      response.end();
+    });
+    for (const keepAlive of [true, false]) {
+      const spec = check(`${origin}/start`, { keepAlive, followRedirects: true });
+      expect((await probe(spec)).ok).toBe(true);
+    }
+    expect(seen).toEqual(['keep-alive', 'keep-alive', 'close', 'close']);
+  });
+
   it('opens a fresh connection for every check and closes it afterwards', async () => {
     const server = await startHttpServer((_request, response) => response.end('ok'));
     running.push(server);
@@ -159,6 +196,14 @@ describe('http probe: request', () => {
     const kept = httpProbe(check(server.origin, { keepAlive: true }), 5000);
     expect((await kept(new AbortController().signal)).ok).toBe(true);
     expect(await waitFor(() => server.open() === 0)).toBe(true);
+  });
+
+  it('refuses, without contacting anything, a header that would split the request', async () => {
+    const server = await startTcpServer((socket) => socket.destroy());
+    running.push(server);
+    const spec = check(`http://127.0.0.1:${server.port}/`, { headers: { 'X-A': 'a\r\nB: c' } });
+    expect(await probe(spec)).toMatchObject({ ok: false, reason: "invalid header 'X-A'" });
+    expect(server.accepted()).toBe(0);
   });
 
   it('fails without contacting anything when the URL scheme is not http or https', async () => {
@@ -250,33 +295,69 @@ describe('http probe: redirects', () => {
     });
   });
 
-  it('follows relative redirects when asked and judges the final answer', async () => {
-    const paths: string[] = [];
+  it('follows relative redirects when asked, with the method browsers use, and judges the final answer', async () => {
+    const redirects: Record<string, [number, string]> = {
+      '/start': [303, '/middle'],
+      '/middle': [307, 'final'],
+      '/moved': [301, '/found'],
+      '/found': [302, '/final'],
+    };
+    const seen: string[] = [];
     const origin = await serve((request, response) => {
-      paths.push(`${request.method} ${request.url}`);
-      if (request.url === '/start') response.writeHead(303, { location: '/middle' });
-      else if (request.url === '/middle') response.writeHead(307, { location: 'final' });
-      else response.writeHead(200);
-      response.end('arrived');
+      seen.push(`${request.method} ${request.url}`);
+      const [status, location] = redirects[request.url ?? ''] ?? [200, undefined];
+      response.writeHead(status, location === undefined ? {} : { location });
+      response.end(request.method === 'HEAD' ? undefined : 'arrived');
     });
-    const spec = check(`${origin}/start`, {
-      method: 'POST',
-      followRedirects: true,
-      bodyContains: 'arrived',
-    });
-    expect((await probe(spec)).ok).toBe(true);
-    // 303 turns the POST into a GET; 307 keeps the method.
-    expect(paths).toEqual(['POST /start', 'GET /middle', 'GET /final']);
+    const follow = async (method: string, path: string): Promise<string[]> => {
+      seen.length = 0;
+      const bodyContains = method === 'HEAD' ? undefined : 'arrived';
+      const spec = check(`${origin}${path}`, { method, followRedirects: true, bodyContains });
+      expect((await probe(spec)).ok).toBe(true);
+      return [...seen];
+    };
+    // 303 turns any method into GET, 301 and 302 only a POST; 307 keeps the method.
+    expect(await follow('POST', '/start')).toEqual(['POST /start', 'GET /middle', 'GET /final']);
+    expect(await follow('POST', '/moved')).toEqual(['POST /moved', 'GET /found', 'GET /final']);
+    expect(await follow('PUT', '/moved')).toEqual(['PUT /moved', 'PUT /found', 'PUT /final']);
+    expect(await follow('HEAD', '/moved')).toEqual(['HEAD /moved', 'HEAD /found', 'HEAD /final']);
   });
 
-  it('refuses to follow a redirect to a scheme other than http or https', async () => {
+  it.each([
+    [
+      'a scheme other than http or https',
+      'ftp://127.0.0.1/file',
+      "redirect to unsupported scheme 'ftp:'",
+    ],
+    ['what is not a URL', 'http://[::1', "invalid redirect to 'http://[::1'"],
+  ])('refuses to follow a redirect to %s', async (_title, location, reason) => {
     const origin = await serve((_request, response) => {
-      response.writeHead(302, { location: 'ftp://127.0.0.1/file' });
+      response.writeHead(302, { location });
       response.end();
     });
-    expect(reasonOf(await probe(check(origin, { followRedirects: true })))).toBe(
-      "redirect to unsupported scheme 'ftp:'",
-    );
+    expect(reasonOf(await probe(check(origin, { followRedirects: true })))).toBe(reason);
+  });
+
+  it('drops the Host header it was given when a redirect leads to another origin', async () => {
+    const hosts: (string | undefined)[] = [];
+    const target = await serve((request, response) => {
+      hosts.push(request.headers.host);
+      response.end('there');
+    });
+    const origin = await serve((request, response) => {
+      hosts.push(request.headers.host);
+      response.writeHead(request.url === '/away' ? 302 : 307, {
+        location: request.url === '/away' ? `${target}/there` : '/away',
+      });
+      response.end();
+    });
+    const spec = check(`${origin}/start`, {
+      headers: { HOST: 'site.test' },
+      followRedirects: true,
+      bodyContains: 'there',
+    });
+    expect((await probe(spec)).ok).toBe(true);
+    expect(hosts).toEqual(['site.test', 'site.test', new URL(target).host]);
   });
 
   it(`gives up after ${MAX_REDIRECTS} redirects`, async () => {

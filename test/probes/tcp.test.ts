@@ -106,6 +106,21 @@ describe('tcp probe', () => {
     const server = await serve((socket) => socket.once('data', () => socket.resetAndDestroy()));
     const result = await probe(check(server.port, { send: 'PING\r\n', expect: 'PONG' }));
     expect(reasonOf(result)).toBe('read ECONNRESET');
+    // Nothing came back, so there is nothing to show.
+    expect(result).not.toHaveProperty('detail');
+  });
+
+  it('shows what came back before the peer reset the connection', async () => {
+    const server = await serve((socket) => {
+      socket.write('-ERR busy\r\n');
+      socket.once('data', () => socket.resetAndDestroy());
+    });
+    const result = await probe(check(server.port, { send: 'PING\r\n', expect: 'PONG' }));
+    expect(result).toMatchObject({
+      ok: false,
+      reason: 'read ECONNRESET',
+      detail: 'received: "-ERR busy\\r\\n"',
+    });
   });
 
   it('stops when its signal aborts and closes the connection', async () => {
