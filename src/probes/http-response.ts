@@ -107,7 +107,7 @@ export class ResponseReader {
   /** Returns what is wrong with the head, if anything. */
   private parseHead(text: string): string | undefined {
     const [first = '', ...lines] = text.split('\r\n');
-    const status = /^HTTP\/1\.([01]) (\d{3})(?: |$)/.exec(first);
+    const status = /^HTTP\/1\.([01]) ([1-9]\d\d)(?: |$)/.exec(first);
     if (status === null) return `bad status line ${JSON.stringify(first.slice(0, 80))}`;
     const [, minor, code] = status;
     this.status = Number(code);

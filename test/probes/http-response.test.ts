@@ -210,6 +210,7 @@ describe('response reader: what is not HTTP', () => {
     ],
     ['a bad status line', 'HTTP/2 200\r\n\r\n', 'bad status line "HTTP/2 200"'],
     ['a status of two digits', 'HTTP/1.1 20 OK\r\n\r\n', 'bad status line "HTTP/1.1 20 OK"'],
+    ['a status below 100', 'HTTP/1.1 099 OK\r\n\r\n', 'bad status line "HTTP/1.1 099 OK"'],
     ['a header without a colon', 'HTTP/1.1 200 OK\r\nnocolon\r\n\r\n', 'bad header line "nocolon"'],
     [
       'a header name with a space',
