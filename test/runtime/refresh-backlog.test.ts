@@ -6,49 +6,20 @@ import { silentLogger } from '../../src/core/logger.js';
 import type { Service } from '../../src/core/service.js';
 import { ExabgpApi } from '../../src/exabgp/api.js';
 import { ExabgpSpeaker } from '../../src/exabgp/speaker.js';
-import type { AddressManager } from '../../src/host/addresses.js';
 import type { CheckReport } from '../../src/runtime/observer.js';
 import { Runtime } from '../../src/runtime/runtime.js';
 import { ManualClock, flush } from '../support/manual-clock.js';
 import { routePolicy } from '../support/route-policy.js';
-
-const noAddresses: AddressManager = {
-  resolve: (configured) => Promise.resolve([...configured]),
-  setup: () => Promise.resolve(),
-  remove: () => Promise.resolve(),
-};
+import { noAddresses, testService } from '../support/service.js';
 
 function service(debounce = false): Service {
-  return {
-    name: 'web',
-    timing: {
-      interval: 1,
-      fastInterval: 1,
-      timeout: 5,
-      rise: 1,
-      fall: 1,
-      debounce,
-      minStateTime: 0,
-      jitter: 0,
-    },
+  return testService({
+    timing: { debounce },
     disableFile: '/maintenance',
     disableMode: 'maintenance',
-    checks: [{ kind: 'command', command: 'true' }],
-    policy: { kind: 'all' },
-    hooks: { any: [], byState: {} },
-    addresses: {
-      label: null,
-      labelExactMatch: false,
-      setup: false,
-      dynamic: false,
-      sudo: false,
-      ifnames: {},
-      deaggregate: false,
-      startIp: 0,
-    },
     routes: routePolicy(['198.51.100.10/32'], { metrics: { UP: 100, DOWN: 1000, DISABLED: 500 } }),
     drain: 0,
-  };
+  });
 }
 
 /** A runtime whose ExaBGP answers only when the test says so. */

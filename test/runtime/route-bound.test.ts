@@ -7,12 +7,12 @@ import { silentLogger } from '../../src/core/logger.js';
 import type { Service } from '../../src/core/service.js';
 import { ExabgpApi } from '../../src/exabgp/api.js';
 import { ExabgpSpeaker } from '../../src/exabgp/speaker.js';
-import type { AddressManager } from '../../src/host/addresses.js';
 import type { Maintenance } from '../../src/runtime/control.js';
 import type { CheckReport } from '../../src/runtime/observer.js';
 import { Runtime } from '../../src/runtime/runtime.js';
 import { ManualClock, flush } from '../support/manual-clock.js';
 import { routePolicy } from '../support/route-policy.js';
+import { noAddresses, testService } from '../support/service.js';
 
 const PREFIXES = ['198.51.100.10/32', '198.51.100.11/32'];
 
@@ -81,43 +81,19 @@ const eventArb: fc.Arbitrary<Event> = fc.oneof(
 );
 
 function serviceOf(setup: Setup, metrics: Metrics): Service {
-  return {
-    name: 'web',
+  return testService({
     timing: {
       interval: setup.interval,
-      fastInterval: 1,
-      timeout: 5,
       rise: setup.rise,
       fall: setup.fall,
       debounce: setup.debounce,
-      minStateTime: 0,
-      jitter: 0,
     },
     disableFile: '/maintenance',
     disableMode: 'maintenance',
-    checks: [{ kind: 'command', command: 'true' }],
-    policy: { kind: 'all' },
-    hooks: { any: [], byState: {} },
-    addresses: {
-      label: null,
-      labelExactMatch: false,
-      setup: false,
-      dynamic: false,
-      sudo: false,
-      ifnames: {},
-      deaggregate: false,
-      startIp: 0,
-    },
     routes: routePolicy(PREFIXES, { metrics, withdrawOnDown: setup.withdrawOnDown }),
     drain: setup.drain,
-  };
+  });
 }
-
-const noAddresses: AddressManager = {
-  resolve: (configured) => Promise.resolve([...configured]),
-  setup: () => Promise.resolve(),
-  remove: () => Promise.resolve(),
-};
 
 /** One runtime with everything around it real but the clock, the check and the files. */
 function world(setup: Setup) {

@@ -3,11 +3,12 @@ import { describe, expect, it } from 'vitest';
 import type { AnnounceTarget } from '../../src/core/announcer.js';
 import type { ServiceState } from '../../src/core/route-target.js';
 import { silentLogger } from '../../src/core/logger.js';
-import type { Hooks, Service, Timing } from '../../src/core/service.js';
+import type { Hooks, Timing } from '../../src/core/service.js';
 import type { CheckReport } from '../../src/runtime/observer.js';
 import { ServiceRunner, type RunEnd } from '../../src/runtime/service-runner.js';
 import { ManualClock, flush } from '../support/manual-clock.js';
 import { routePolicy } from '../support/route-policy.js';
+import { testService } from '../support/service.js';
 
 interface Options {
   readonly timing?: Partial<Timing>;
@@ -34,35 +35,11 @@ function harness(options: Options = {}) {
   const tape = options.tape ?? [true];
   const disabledTape = options.disabledTape ?? [false];
   let cycle = 0;
-  const service: Service = {
-    name: 'web',
-    timing: {
-      interval: 5,
-      fastInterval: 1,
-      timeout: 5,
-      rise: 3,
-      fall: 3,
-      debounce: false,
-      minStateTime: 0,
-      jitter: 0,
-      ...options.timing,
-    },
-    disableFile: null,
-    checks: [{ kind: 'command', command: 'true' }],
-    policy: { kind: 'all' },
+  const service = testService({
+    timing: { interval: 5, rise: 3, fall: 3, ...options.timing },
     hooks: options.hooks ?? { any: [], byState: {} },
-    addresses: {
-      label: null,
-      labelExactMatch: false,
-      setup: false,
-      dynamic: false,
-      sudo: false,
-      ifnames: {},
-      deaggregate: false,
-      startIp: 0,
-    },
     routes: routePolicy(['198.51.100.10']),
-  };
+  });
   let disabledIndex = 0;
   const runner = new ServiceRunner(service, {
     clock,
