@@ -190,6 +190,12 @@ export interface SoakSummary {
   readonly decisionMs: Record<string, number>;
   /** The 1-minute load average at each event's end: the machine the numbers were taken on. */
   readonly loads: number[];
+  /**
+   * The longest event-loop delay of our process between two settle checks, in ms, one a check
+   * (prom-client's `nodejs_eventloop_lag_max_seconds`, reset at every scrape): a starved loop
+   * shows here before it shows as a late decision.
+   */
+  readonly loopLagMs: number[];
   readonly boundMs: Record<string, number>;
   readonly start: ProcessSample | null;
   readonly end: ProcessSample | null;
@@ -304,6 +310,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakSummary> {
   const convergeMs: Record<string, number[]> = {};
   const decisionMs: Record<string, number> = {};
   const loads: number[] = [];
+  const loopLagMs: number[] = [];
   const boundMs: Record<string, number> = {};
   const mismatchDetails: string[] = [];
   const leakedDetails: string[] = [];
@@ -373,6 +380,14 @@ export async function runSoak(options: SoakOptions): Promise<SoakSummary> {
     });
     if (!response.ok) throw new Error(`/status answered ${response.status}`);
     return (await response.json()) as StatusDocument;
+  };
+
+  /** Our process's longest event-loop delay since the last scrape, in ms. */
+  const loopLag = async (): Promise<number | null> => {
+    const response = await fetch(`http://127.0.0.1:${metricsPort}/metrics`, {
+      signal: AbortSignal.timeout(5000),
+    });
+    return response.ok ? loopLagOf(await response.text()) : null;
   };
 
   const peerRib = async (): Promise<{ rib: Map<string, HeldRoute>; doubled: string[] }> =>
@@ -503,6 +518,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakSummary> {
       options.log(`MISMATCH after ${kind}: ${problems.slice(0, 5).join('; ')}`);
     }
     countTransitions(document);
+    const lag = await loopLag().catch(() => null);
+    if (lag !== null) loopLagMs.push(lag);
     const taken = sample(document.pid);
     if (taken !== null) {
       start ??= taken;
@@ -792,6 +809,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakSummary> {
     convergeMs,
     decisionMs,
     loads,
+    loopLagMs,
     boundMs,
     start,
     end,
@@ -831,6 +849,13 @@ function cpuShare(first: ProcessSample, last: ProcessSample): string {
     `, cpu ${ofCore(b.self - a.self)} of a core + its checks ${ofCore(b.children - a.children)}` +
     ` (machine ${busy}% busy on ${cores} cores)`
   );
+}
+
+/** `nodejs_eventloop_lag_max_seconds` from a Prometheus exposition, in whole ms; null without it. */
+export function loopLagOf(exposition: string): number | null {
+  const value = /^nodejs_eventloop_lag_max_seconds(?:\{[^}]*\})? (\S+)$/m.exec(exposition)?.[1];
+  const seconds = Number(value);
+  return value === undefined || !Number.isFinite(seconds) ? null : Math.round(seconds * 1000);
 }
 
 /** USER_HZ: the unit of /proc's CPU times on Linux. */
@@ -873,13 +898,18 @@ export function formatSummary(summary: SoakSummary): string {
     loads.length === 0
       ? ''
       : `, load ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)} (median ${median(loads).toFixed(1)})`;
+  const lags = summary.loopLagMs;
+  const lag =
+    lags.length === 0
+      ? ''
+      : `; event loop delay ms max/median ${Math.max(...lags)}/${median(lags)} (between settle checks)`;
   return (
     `soak: ${summary.services} services, ${summary.minutes} min, seed ${summary.seed}${load}: ` +
     `${summary.events} events injected, ${summary.stateChanges} state changes, ` +
     `${summary.settleChecks} settle checks, ${summary.mismatches} mismatches, ` +
     `${summary.unconverged} not converged, ${summary.late} late; ` +
     `converge ms max/median/bound (decided ms max): ${converge}; ` +
-    `${process(summary.start, summary.end)}${lived}; ` +
+    `${process(summary.start, summary.end)}${lived}${lag}; ` +
     `${summary.leaked} leaked processes`
   );
 }

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { convergenceBound, cpuTicks, formatSummary, median, type SoakSummary } from './soak.js';
+import {
+  convergenceBound,
+  cpuTicks,
+  formatSummary,
+  loopLagOf,
+  median,
+  type SoakSummary,
+} from './soak.js';
 
 describe('convergenceBound', () => {
   it('gives a change of health its interval, the fast interval of the second check and a second', () => {
@@ -47,6 +54,7 @@ describe('formatSummary', () => {
     convergeMs: { flip: [1200, 2600], drain: [1500] },
     decisionMs: { flip: 2100 },
     loads: [2.5, 1.25, 4],
+    loopLagMs: [40, 1200, 75],
     boundMs: { flip: 2500, drain: 2000 },
     start: { pid: 1, rssKb: 102400, fds: fds(60, 20), at: 0 },
     end: { pid: 1, rssKb: 104448, fds: fds(90, 20), at: 60_000 },
@@ -62,6 +70,19 @@ describe('formatSummary', () => {
     expect(line).toContain('drain 1500/1500/2000, flip 2600/1200/2500 (2100)');
     expect(line).toContain('rss 100.0→102.0 MB, fds 60→90 (held 20→20)');
     expect(line).toContain('1 late');
+    expect(line).toContain('event loop delay ms max/median 1200/75');
+  });
+
+  it('reads the event loop delay from the exposition, and nothing from one without it', () => {
+    const text = [
+      '# HELP nodejs_eventloop_lag_max_seconds The maximum recorded event loop delay.',
+      '# TYPE nodejs_eventloop_lag_max_seconds gauge',
+      'nodejs_eventloop_lag_max_seconds 1.2345',
+      'nodejs_eventloop_lag_p99_seconds 0.5',
+    ].join('\n');
+    expect(loopLagOf(text)).toBe(1235);
+    expect(loopLagOf('nodejs_eventloop_lag_p99_seconds 0.5\n')).toBeNull();
+    expect(loopLagOf('nodejs_eventloop_lag_max_seconds NaN\n')).toBeNull();
   });
 
   it('gives the CPU of the longest-lived process and of its checks, and how busy the machine was', () => {
