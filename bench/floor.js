@@ -1,12 +1,16 @@
-// The floor under the 1000-service figures of bench/run.js: Node's own networking alone, with no
+// The floor under the 1000-service figures of bench/run.js: Node's networking alone, with no
 // checker around it, making the same load (N loops, one operation each per second, started evenly
 // over the first second, against the same target server). It runs with the node flags of the bin's
 // `#!` line, as ours does, and prints the CPU (user + system, from /proc) of:
-//   tcp    a connection opened and closed (what a tcp check does),
-//   fresh  a GET on a connection of its own, closed after the response (an http check),
-//   kept   a GET on a connection kept per loop (an http check with keep-alive).
+//   tcp        a connection opened and closed (what a tcp check does),
+//   fresh      a GET on a `net` connection of its own, the request bytes built once, the status
+//              read from the first bytes, the connection closed (an http check),
+//   kept       the same on a `net` connection kept per loop (an http check with keep-alive),
+//   http-fresh, http-kept   the same two through `node:http` (an agent per loop when kept): what
+//              the floor was before it was raw, kept to compare with older figures.
 //
 // Usage: node bench/floor.js [SERVICES (default 1000)] [SECONDS (default 20)] [MODES (default tcp,fresh,kept)]
+import { Buffer } from 'node:buffer';
 import { spawn } from 'node:child_process';
 import * as http from 'node:http';
 import { connect } from 'node:net';
@@ -81,12 +85,54 @@ async function floor() {
       request.end();
     });
 
+  /**
+   * One GET on `net` alone: the request bytes built once per loop, the status read from the first
+   * bytes (the target answers in one segment with a short body, so the end of the head is the end).
+   */
+  const sockets = [];
+  const requests = [];
+  const raw = (i, kept) =>
+    new Promise((resolve) => {
+      const request = (requests[i] ??= Buffer.from(
+        `GET /s/svc-${i} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: ${kept ? 'keep-alive' : 'close'}\r\n\r\n`,
+      ));
+      let socket = kept ? sockets[i] : undefined;
+      if (!socket || socket.destroyed) {
+        socket = connect(portOf(i), '127.0.0.1');
+        socket.on('error', () => socket.destroy());
+        if (kept) sockets[i] = socket;
+      }
+      const onData = (chunk) => {
+        socket.off('data', onData);
+        socket.off('close', onClose);
+        if (!kept) socket.destroy();
+        resolve(chunk.toString('latin1', 9, 12) === '200');
+      };
+      const onClose = () => {
+        socket.off('data', onData);
+        resolve(false);
+      };
+      socket.on('data', onData);
+      socket.once('close', onClose);
+      socket.write(request);
+    });
+
+  const operations = {
+    tcp: () => open(),
+    fresh: (i) => raw(i, false),
+    kept: (i) => raw(i, true),
+    'http-fresh': (i) => get(i, undefined),
+    'http-kept': (i) => get(i, agents[i]),
+  };
+  let agents = [];
+
   async function measure(mode) {
-    const agents =
-      mode === 'kept'
+    const operation = operations[mode];
+    if (operation === undefined) throw new Error(`unknown mode ${mode}`);
+    agents =
+      mode === 'http-kept'
         ? Array.from({ length: services }, () => new http.Agent({ keepAlive: true, maxSockets: 1 }))
         : [];
-    const operation = mode === 'tcp' ? () => open() : (i) => get(i, agents[i]);
     let done = 0;
     let running = true;
     for (let i = 0; i < services; i++) {
@@ -108,6 +154,7 @@ async function floor() {
     const user = after.cpu.user - before.cpu.user;
     const system = after.cpu.system - before.cpu.system;
     for (const agent of agents) agent.destroy();
+    for (const socket of sockets.splice(0)) socket?.destroy();
     process.stdout.write(
       `${mode.padEnd(5)} ${(((user + system) / wall) * 100).toFixed(1)}% of one core ` +
         `(user ${user.toFixed(2)} s, system ${system.toFixed(2)} s), ` +

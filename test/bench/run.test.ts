@@ -1,5 +1,8 @@
 // The bench's quick mode: every kind of series runs and the report holds its rows, so `npm run bench` is known to work.
 import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -8,9 +11,19 @@ const RUN = fileURLToPath(new URL('../../bench/run.js', import.meta.url));
 
 describe('npm run bench -- --quick', () => {
   it('runs ours, the floors, the drop-in mode and the total with ExaBGP and GoBGP once and reports each', async () => {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [RUN, '--quick'], {
-      timeout: 240_000,
+    const dir = mkdtempSync(join(tmpdir(), 'bgphc-bench-'));
+    const json = join(dir, 'results.json');
+    const { stdout, stderr } = await promisify(execFile)(
+      process.execPath,
+      [RUN, '--quick', '--json', json],
+      { timeout: 240_000 },
+    );
+    // The report of the results written as JSON is the same report, without running anything.
+    const again = await promisify(execFile)(process.execPath, [RUN, '--report', json], {
+      timeout: 30_000,
     });
+    rmSync(dir, { recursive: true, force: true });
+    expect(again.stdout.trim()).toBe(stdout.slice(0, stdout.indexOf('\n\nThe bench took')).trim());
     expect(stdout).toMatch(/^Machine: .*load average at start [\d.]+ [\d.]+ [\d.]+/m);
     for (const row of [
       /^\| 1 \| ours \| http \| 20 \| 1 \|/m,
