@@ -33,7 +33,7 @@ const NODE_MAJORS = ['22', '24'];
 // executable applications").
 const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
 // The flags of bin/bgp-healthcheck's #! line.
-const NODE_FLAGS = ['--max-semi-space-size=1', '--heap-growing-percent=50', '--expose-gc'];
+const NODE_FLAGS = ['--max-semi-space-size=4', '--heap-growing-percent=50', '--expose-gc'];
 
 function run(command, args, options = {}) {
   return execFileSync(command, args, { cwd: root, encoding: 'utf8', stdio: 'pipe', ...options });

@@ -15,7 +15,6 @@ describe('the node flags', () => {
 
   it('are the same for the bin and the single executable, with the collector exposed', () => {
     expect(bin).toContain('--expose-gc');
-    expect(bin).toContain('--max-semi-space-size=1');
     expect(release).toEqual(bin);
   });
 });
