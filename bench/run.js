@@ -774,19 +774,19 @@ function report(results) {
         (services === undefined || r.services === services),
     );
   const verdict = (ok) => (ok ? 'met' : 'MISSED');
+  /** The service counts a series was run with, from the results (so --report needs no options). */
+  const measured = (label, probe) => [
+    ...new Set(
+      results.runs.filter((r) => r.label === label && r.probe === probe).map((r) => r.services),
+    ),
+  ];
   out.push('');
   out.push(
     '| series | services | % of one core, min / median | floor, % of one core, min / median | ours / floor, min / median | peak RSS MB, max | target | verdict (median) |',
   );
   out.push('|---|---:|---:|---:|---:|---:|---|---|');
   for (const target of TARGETS) {
-    for (const services of counts(
-      target.probe === 'http'
-        ? opts.http
-        : target.probe === 'tcp'
-          ? opts.tcp
-          : opts['http-keep-alive'],
-    )) {
+    for (const services of measured('ours', target.probe)) {
       const ours = [];
       const floors = [];
       const ratios = [];
@@ -814,7 +814,7 @@ function report(results) {
   // The checker alone: what ours adds to the raw tcp floor (a connect per check is the cheapest probe).
   const alone = [];
   for (const round of rounds) {
-    for (const services of counts(opts.tcp)) {
+    for (const services of measured('ours', 'tcp')) {
       const o = inRound(round, 'ours', 'tcp', services);
       const f = inRound(round, 'floor', 'tcp');
       if (o && f && f.services === services) alone.push(o.cpuPercent - f.cpuPercent);
@@ -822,13 +822,13 @@ function report(results) {
   }
   if (alone.length > 0) {
     out.push(
-      `| checker alone (ours tcp − tcp floor) | ${floorServices} | ${minMedian(alone)} | - | - | - | ≤ 2% of one core | ${verdict(median(alone) <= 2)} |`,
+      `| checker alone (ours tcp − tcp floor) | ${measured('floor', 'tcp').join(', ')} | ${minMedian(alone)} | - | - | - | ≤ 2% of one core | ${verdict(median(alone) <= 2)} |`,
     );
   }
 
   // The drop-in mode against the reference (the target) and against the Node floor (how close any
   // Node implementation could come), each ratio taken within a round.
-  for (const services of counts(opts['drop-in'])) {
+  for (const services of measured('drop-in', 'http')) {
     const rows = { ours: [], floor: [], reference: [] };
     const ratios = { cpu: [], pss: [], cpuFloor: [], pssFloor: [], floorCpu: [], floorPss: [] };
     for (const round of rounds) {

@@ -108,6 +108,9 @@ export function convergenceBound(kind: EventKind, sessionMs: number): number {
   }
 }
 
+/** How long the soak waits for the BGP session to return after a restart, in ms. */
+const SESSION_WAIT_MS = 90_000;
+
 /** A small seeded generator (mulberry32): the same seed gives the same schedule. */
 export function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
@@ -544,7 +547,11 @@ export async function runSoak(options: SoakOptions): Promise<SoakSummary> {
     }
   };
 
-  /** Waits until the session with ExaBGP is up again; returns how long that took. */
+  /**
+   * Waits until the session with ExaBGP is up again; returns how long that took. ExaBGP waits
+   * longer between attempts to connect after each lost session (up to a minute): after many
+   * restarts of GoBGP its session took over 30 s to return, so the wait allows 90 s.
+   */
   const waitSession = async (since: number, deadlineMs: number): Promise<number> => {
     while (Date.now() - since < deadlineMs) {
       const sessions: Record<string, string> = await gobgp.sessions().catch(() => ({}));
@@ -626,7 +633,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakSummary> {
 
     // The start is an event too: ExaBGP starts us, every service rises.
     const began = Date.now();
-    const firstSession = await waitSession(began, 30_000);
+    const firstSession = await waitSession(began, SESSION_WAIT_MS);
     await converge('start', began, firstSession, 'all');
 
     const stopAt = Date.now() + options.minutes * 60_000;
@@ -750,14 +757,14 @@ export async function runSoak(options: SoakOptions): Promise<SoakSummary> {
           // A drain lasts until `ctl enable` or a restart; maintenance survives the restart.
           for (const s of all) s.drained = false;
           exabgp = await startExabgp(supervisor, dir, exabgpOptions);
-          sessionMs = await waitSession(since, 30_000);
+          sessionMs = await waitSession(since, SESSION_WAIT_MS);
           note = `${signal}, session back after ${sessionMs} ms`;
           break;
         }
         case 'gobgp-restart': {
           await supervisor.stop(gobgp.daemon, 'SIGTERM', 5000);
           gobgp = await startGobgp(supervisor, dir, gobgpOptions);
-          sessionMs = await waitSession(since, 30_000);
+          sessionMs = await waitSession(since, SESSION_WAIT_MS);
           note = `session back after ${sessionMs} ms`;
           break;
         }
