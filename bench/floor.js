@@ -10,7 +10,6 @@
 //              the floor was before it was raw, kept to compare with older figures.
 //
 // Usage: node bench/floor.js [SERVICES (default 1000)] [SECONDS (default 20)] [MODES (default tcp,fresh,kept)]
-import { Buffer } from 'node:buffer';
 import { spawn } from 'node:child_process';
 import * as http from 'node:http';
 import { connect } from 'node:net';
@@ -20,6 +19,7 @@ import process from 'node:process';
 import { setTimeout } from 'node:timers';
 import { fileURLToPath, URL } from 'node:url';
 import { binNodeFlags, readCpu } from './proc.js';
+import { rawCheck } from './raw-http.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const FLAGS = binNodeFlags(join(ROOT, 'bin', 'bgp-healthcheck'));
@@ -85,42 +85,14 @@ async function floor() {
       request.end();
     });
 
-  /**
-   * One GET on `net` alone: the request bytes built once per loop, the status read from the first
-   * bytes (the target answers in one segment with a short body, so the end of the head is the end).
-   */
-  const sockets = [];
-  const requests = [];
-  const raw = (i, kept) =>
-    new Promise((resolve) => {
-      const request = (requests[i] ??= Buffer.from(
-        `GET /s/svc-${i} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: ${kept ? 'keep-alive' : 'close'}\r\n\r\n`,
-      ));
-      let socket = kept ? sockets[i] : undefined;
-      if (!socket || socket.destroyed) {
-        socket = connect(portOf(i), '127.0.0.1');
-        socket.on('error', () => socket.destroy());
-        if (kept) sockets[i] = socket;
-      }
-      const onData = (chunk) => {
-        socket.off('data', onData);
-        socket.off('close', onClose);
-        if (!kept) socket.destroy();
-        resolve(chunk.toString('latin1', 9, 12) === '200');
-      };
-      const onClose = () => {
-        socket.off('data', onData);
-        resolve(false);
-      };
-      socket.on('data', onData);
-      socket.once('close', onClose);
-      socket.write(request);
-    });
+  /** One GET on `net` alone per loop: the request bytes built once, the status from the first bytes. */
+  const fresh = rawCheck(false, (i) => `/s/svc-${i}`, portOf);
+  const kept = rawCheck(true, (i) => `/s/svc-${i}`, portOf);
 
   const operations = {
     tcp: () => open(),
-    fresh: (i) => raw(i, false),
-    kept: (i) => raw(i, true),
+    fresh,
+    kept,
     'http-fresh': (i) => get(i, undefined),
     'http-kept': (i) => get(i, agents[i]),
   };
@@ -154,7 +126,6 @@ async function floor() {
     const user = after.cpu.user - before.cpu.user;
     const system = after.cpu.system - before.cpu.system;
     for (const agent of agents) agent.destroy();
-    for (const socket of sockets.splice(0)) socket?.destroy();
     process.stdout.write(
       `${mode.padEnd(5)} ${(((user + system) / wall) * 100).toFixed(1)}% of one core ` +
         `(user ${user.toFixed(2)} s, system ${system.toFixed(2)} s), ` +

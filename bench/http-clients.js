@@ -16,10 +16,8 @@
 //
 // Usage: node bench/http-clients.js [--services N] [--seconds S] [--rounds R] [--clients a,b] [--json]
 // `npm run build` first (ours is loaded from dist/). Linux only.
-import { Buffer } from 'node:buffer';
 import { spawn } from 'node:child_process';
 import * as http from 'node:http';
-import { connect } from 'node:net';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -28,6 +26,7 @@ import { setTimeout } from 'node:timers';
 import { fileURLToPath, pathToFileURL, URL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { binNodeFlags, readCpu } from './proc.js';
+import { rawCheck } from './raw-http.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const FLAGS = binNodeFlags(join(ROOT, 'bin', 'bgp-healthcheck'));
@@ -309,36 +308,4 @@ async function makeCheck(client, services, portOf) {
     default:
       throw new Error(`unknown client '${client}' (known: ${CLIENTS.join(', ')})`);
   }
-}
-
-/** `net` alone: a prebuilt request, the status read from the first bytes, the body's end by its length. */
-function rawCheck(kept, path, portOf) {
-  const sockets = [];
-  const requests = [];
-  return (i) =>
-    new Promise((resolve) => {
-      const request = (requests[i] ??= Buffer.from(
-        `GET ${path(i)} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: ${kept ? 'keep-alive' : 'close'}\r\n\r\n`,
-      ));
-      let socket = kept ? sockets[i] : undefined;
-      if (!socket || socket.destroyed) {
-        socket = connect(portOf(i), '127.0.0.1');
-        socket.on('error', () => socket.destroy());
-        if (kept) sockets[i] = socket;
-      }
-      const onData = (chunk) => {
-        socket.off('data', onData);
-        socket.off('close', onClose);
-        // The target answers in one segment with a short body: the end of the head is the end.
-        if (!kept) socket.destroy();
-        resolve(chunk.toString('latin1', 9, 12) === '200');
-      };
-      const onClose = () => {
-        socket.off('data', onData);
-        resolve(false);
-      };
-      socket.on('data', onData);
-      socket.once('close', onClose);
-      socket.write(request);
-    });
 }
