@@ -194,7 +194,7 @@ export interface SoakSummary {
   /** The 1-minute load average at each event's end: the machine the numbers were taken on. */
   readonly loads: number[];
   /**
-   * The longest event-loop delay of our process between two settle checks, in ms, one a check
+   * The longest event-loop delay of our process between two settle checks, in ms, one per settle check
    * (prom-client's `nodejs_eventloop_lag_max_seconds`, reset at every scrape): a starved loop
    * shows here before it shows as a late decision.
    */
