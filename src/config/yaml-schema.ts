@@ -403,7 +403,11 @@ export const checkSchema = z.discriminatedUnion(
             z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, { error: 'expected a header name' }),
             z
               .string()
-              .regex(/^[^\r\n\0]*$/, { error: 'a header value may not contain a line break' }),
+              .regex(/^[^\r\n\0]*$/, { error: 'a header value may not contain a line break' })
+              .regex(/^[\t\r\n\0\x20-\x7e\x80-\xff]*$/, {
+                // Line breaks have their own message above.
+                error: 'a header value may hold only tabs and printable Latin-1 characters',
+              }),
           )
           .default({})
           .meta(doc('Request headers, name: value.')),

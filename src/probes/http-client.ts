@@ -41,7 +41,8 @@ interface Pending {
   error(error: NodeJS.ErrnoException): void;
 }
 
-const BAD_CHARACTER = /[\r\n\0]/;
+/** What a header value may not hold: it is sent as Latin-1, one byte per character, as Node's own client does. */
+const BAD_CHARACTER = /[^\t\x20-\x7e\x80-\xff]/;
 const NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const BODYLESS_METHODS = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS', 'TRACE']);
 

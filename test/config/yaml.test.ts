@@ -326,6 +326,24 @@ describe('loadYamlConfig rejections', () => {
     expect(services(loadYamlConfig('services:\n  - name: café\n', 'c.yaml'))[0]!.name).toBe('café');
   });
 
+  it('refuses a header value that could not be sent as one Latin-1 header line, saying which', () => {
+    const withHeader = (value: string): string =>
+      `services:\n  - name: web\n    checks:\n      - type: http\n        url: http://127.0.0.1/\n        headers:\n          X-A: "${value}"\n`;
+    const messages = (value: string): string[] =>
+      issues(loadYamlConfig(withHeader(value), 'c.yaml')).map(
+        (issue) => `${issue.path}:${issue.line}: ${issue.message}`,
+      );
+    expect(messages('a\\r\\nEvil: 1')).toEqual([
+      'services[0].checks[0].headers.X-A:7: a header value may not contain a line break',
+    ]);
+    for (const value of ['price \u20ac', 'a\\x01', 'a\\x7f']) {
+      expect(messages(value)).toEqual([
+        'services[0].checks[0].headers.X-A:7: a header value may hold only tabs and printable Latin-1 characters',
+      ]);
+    }
+    expect(loadYamlConfig(withHeader('caf\u00e9\\tv ~'), 'c.yaml').ok).toBe(true);
+  });
+
   it('rejects two services announcing the same prefix to the same peers', () => {
     const text = `services:
   - name: a

@@ -1,6 +1,11 @@
 // withDeadline: a check settles at its timeout or its caller's abort, and only unfinished work is cancelled.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { withDeadline, type Cancellation, type Outcome } from '../../src/probes/deadline.js';
+import {
+  quoteSample,
+  withDeadline,
+  type Cancellation,
+  type Outcome,
+} from '../../src/probes/deadline.js';
 
 /** Work that never settles by itself and records whether it was cancelled. */
 function hanging(): { work: (c: Cancellation) => Promise<Outcome>; cancelled: () => boolean } {
@@ -63,7 +68,11 @@ describe('withDeadline', () => {
     const outer = new AbortController();
     outer.abort();
     const work = vi.fn((): Promise<Outcome> => Promise.resolve({ ok: true }));
-    expect(await withDeadline(outer.signal, 1000, work)).toMatchObject({ reason: 'aborted' });
+    expect(await withDeadline(outer.signal, 1000, work)).toEqual({
+      ok: false,
+      reason: 'aborted',
+      latencyMs: 0,
+    });
     expect(work).not.toHaveBeenCalled();
   });
 
@@ -79,5 +88,65 @@ describe('withDeadline', () => {
     outer.abort();
     expect(await result).toMatchObject({ ok: false, reason: 'aborted' });
     expect(cancelled()).toBe(true);
+  });
+
+  it('measures the latency from the start of the check to its settling', async () => {
+    const result = withDeadline(new AbortController().signal, 0, async () => {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      return { ok: true };
+    });
+    await vi.advanceTimersByTimeAsync(250);
+    expect((await result).latencyMs).toBe(250);
+  });
+
+  it("passes the work's detail on, and adds none where the work gave none", async () => {
+    const signal = new AbortController().signal;
+    const withDetail = await withDeadline(signal, 0, () =>
+      Promise.resolve({ ok: true, detail: 'HTTP 200' }),
+    );
+    const without = await withDeadline(signal, 0, () => Promise.resolve({ ok: true }));
+    const failed = await withDeadline(signal, 0, () =>
+      Promise.resolve({ ok: false, reason: 'HTTP 503', detail: 'body: ""' }),
+    );
+    expect(withDetail).toEqual({ ok: true, detail: 'HTTP 200', latencyMs: 0 });
+    expect(without).toEqual({ ok: true, latencyMs: 0 });
+    expect(failed).toEqual({ ok: false, reason: 'HTTP 503', detail: 'body: ""', latencyMs: 0 });
+  });
+
+  it('calls only the abort listeners still added when the deadline fires, each once', async () => {
+    const calls: string[] = [];
+    const first = (): void => void calls.push('first');
+    const second = (): void => void calls.push('second');
+    const third = (): void => void calls.push('third');
+    const result = withDeadline(new AbortController().signal, 100, (cancellation) => {
+      cancellation.removeEventListener('abort', first); // none added yet: nothing to remove
+      cancellation.addEventListener('abort', first);
+      cancellation.addEventListener('abort', second);
+      cancellation.addEventListener('abort', third);
+      cancellation.removeEventListener('abort', second);
+      return new Promise<Outcome>(() => undefined);
+    });
+    await vi.advanceTimersByTimeAsync(100);
+    expect(await result).toMatchObject({ ok: false, reason: 'timeout after 0.1 s' });
+    expect(calls).toEqual(['first', 'third']);
+  });
+
+  it('does not cancel work that failed by itself', async () => {
+    let cancelled = false;
+    const result = await withDeadline(new AbortController().signal, 5000, (cancellation) => {
+      cancellation.addEventListener('abort', () => (cancelled = true));
+      return Promise.reject(new Error('refused'));
+    });
+    expect(result).toMatchObject({ ok: false, reason: 'refused' });
+    expect(cancelled).toBe(false);
+  });
+});
+
+describe('quoteSample', () => {
+  it('quotes and escapes a sample, and cuts it after the limit with an ellipsis', () => {
+    expect(quoteSample('a"b\n')).toBe('"a\\"b\\n"');
+    expect(quoteSample('x'.repeat(200))).toBe(`"${'x'.repeat(200)}"`);
+    expect(quoteSample('x'.repeat(201))).toBe(`"${'x'.repeat(200)}…"`);
+    expect(quoteSample('abcdef', 3)).toBe('"abc…"');
   });
 });

@@ -78,6 +78,24 @@ describe('request bytes', () => {
     }
   });
 
+  it('writes a header value as Latin-1, one byte per character, tabs included', () => {
+    const bytes = requestBytes(
+      'GET',
+      new URL('http://web.test/'),
+      { 'X-Name': 'caf\u00e9\tb' },
+      false,
+      'probe/1',
+    );
+    expect(
+      bytes.includes(
+        Buffer.from([
+          0x58, 0x2d, 0x4e, 0x61, 0x6d, 0x65, 0x3a, 0x20, 0x63, 0x61, 0x66, 0xe9, 0x09, 0x62, 0x0d,
+          0x0a,
+        ]),
+      ),
+    ).toBe(true);
+  });
+
   it('writes the path of a URL without one as /', () => {
     expect(request('HEAD', 'http://web.test').line).toBe('HEAD / HTTP/1.1');
   });
@@ -94,6 +112,8 @@ describe('request bytes', () => {
     expect(bytes('GET', { 'X-A': 'v\r\nEvil: 1' })).toThrow("invalid header 'X-A'");
     expect(bytes('GET', { 'X-A': 'v\nEvil: 1' })).toThrow("invalid header 'X-A'");
     expect(bytes('GET', { 'X-A': 'v\0' })).toThrow("invalid header 'X-A'");
+    expect(bytes('GET', { 'X-A': 'v\x01' })).toThrow("invalid header 'X-A'");
+    expect(bytes('GET', { 'X-A': 'price €' })).toThrow("invalid header 'X-A'");
     // Every token character is allowed in a name and a method.
     expect(bytes("M!#$%&'*+.^_`|~09az-AZ", { "N!#$%&'*+.^_`|~09az-AZ": 'v' })).not.toThrow();
   });

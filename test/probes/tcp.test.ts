@@ -102,6 +102,20 @@ describe('tcp probe', () => {
     expect(await waitFor(() => server.open() === 0)).toBe(true);
   });
 
+  it('does not look past 64 KiB for the expected text, even within one chunk', async () => {
+    // 'READY' begins 2 bytes before the limit: only 'RE' of it is within the first 64 KiB. The pause
+    // lets the first 100 bytes be read alone, so that the rest comes in one chunk across the limit
+    // (the verdict is the same however the bytes are read).
+    const server = await serve((socket) => {
+      socket.write('a'.repeat(100), () =>
+        setTimeout(() => socket.write(`${'x'.repeat(64 * 1024 - 102)}READY`), 50),
+      );
+    });
+    const result = await probe(check(server.port, { expect: 'READY' }), 2000);
+    expect(reasonOf(result)).toBe("'READY' not in the first 64 KiB received");
+    expect(await waitFor(() => server.open() === 0)).toBe(true);
+  });
+
   it('fails naming the reset when the peer resets the connection', async () => {
     const server = await serve((socket) => socket.once('data', () => socket.resetAndDestroy()));
     const result = await probe(check(server.port, { send: 'PING\r\n', expect: 'PONG' }));
