@@ -47,6 +47,16 @@ const ZONE: Record<string, DnsReply> = {
   },
   'garbage.example.test/A': { garbage: true },
   'badtcp.example.test/A': { truncateUdp: true, garbageOverTcp: true },
+  'spoofedtcp.example.test/A': {
+    truncateUdp: true,
+    wrongIdFirst: true,
+    answers: [a('spoofedtcp.example.test', '192.0.2.8')],
+  },
+  'slowtcp.example.test/A': {
+    truncateUdp: true,
+    tcpInPieces: true,
+    answers: [a('slowtcp.example.test', '192.0.2.9')],
+  },
   'quiet.example.test/A': { silent: true },
   'alias.example.test/CNAME': {
     answers: [{ type: 'CNAME', name: 'alias.example.test', ttl: 60, data: 'WWW.Example.test' }],
@@ -292,6 +302,19 @@ describe('dns probe: transport', () => {
     const server = await serveZone();
     const spec = check(server.port, 'spoofed.example.test', { expectAnswer: '192.0.2.7' });
     expect((await probe(spec)).ok).toBe(true);
+  });
+
+  it('over TCP too, skips an answer with another query id that shares a read with the right one', async () => {
+    const server = await serveZone();
+    const spec = check(server.port, 'spoofedtcp.example.test', { expectAnswer: '192.0.2.8' });
+    expect(await probe(spec)).toMatchObject({ ok: true, detail: 'NOERROR, 1 answer over TCP' });
+    expect(server.queries.map((query) => query.transport)).toEqual(['udp', 'tcp']);
+  });
+
+  it('reads a TCP answer that arrives a byte at a time', async () => {
+    const server = await serveZone();
+    const spec = check(server.port, 'slowtcp.example.test', { expectAnswer: '192.0.2.9' });
+    expect(await probe(spec)).toMatchObject({ ok: true, detail: 'NOERROR, 1 answer over TCP' });
   });
 
   it('fails with "invalid DNS response" when the server sends garbage', async () => {

@@ -319,6 +319,7 @@ describe('http probe: redirects', () => {
     // 303 turns any method into GET, 301 and 302 only a POST; 307 keeps the method.
     expect(await follow('POST', '/start')).toEqual(['POST /start', 'GET /middle', 'GET /final']);
     expect(await follow('POST', '/moved')).toEqual(['POST /moved', 'GET /found', 'GET /final']);
+    expect(await follow('POST', '/found')).toEqual(['POST /found', 'GET /final']);
     expect(await follow('PUT', '/moved')).toEqual(['PUT /moved', 'PUT /found', 'PUT /final']);
     expect(await follow('HEAD', '/moved')).toEqual(['HEAD /moved', 'HEAD /found', 'HEAD /final']);
   });
@@ -358,6 +359,34 @@ describe('http probe: redirects', () => {
     });
     expect((await probe(spec)).ok).toBe(true);
     expect(hosts).toEqual(['site.test', 'site.test', new URL(target).host]);
+  });
+
+  it(`keeps connections to at most ${MAX_REDIRECTS + 1} origins, closing the oldest first`, async () => {
+    // Each check is sent on to another target; a kept probe must not hold one connection per target.
+    const targets = await Promise.all(
+      Array.from({ length: 8 }, () => startHttpServer((_request, response) => response.end('ok'))),
+    );
+    running.push(...targets);
+    let next = 0;
+    const entry = await startHttpServer((_request, response) => {
+      response.writeHead(302, { location: `${targets[next++]!.origin}/` });
+      response.end();
+    });
+    running.push(entry);
+    const kept = httpProbe(
+      check(`${entry.origin}/`, { keepAlive: true, followRedirects: true }),
+      2000,
+    );
+    for (let i = 0; i < targets.length; i++) {
+      expect((await kept(new AbortController().signal)).ok).toBe(true);
+    }
+    const open = (): number => [entry, ...targets].reduce((sum, server) => sum + server.open(), 0);
+    expect(await waitFor(() => open() === MAX_REDIRECTS + 1)).toBe(true);
+    // Kept by first use: the entry, the oldest, went first (then came back), then targets 0 to 2.
+    expect(await waitFor(() => targets.slice(0, 3).every((server) => server.open() === 0))).toBe(
+      true,
+    );
+    expect([entry, ...targets.slice(3)].every((server) => server.open() === 1)).toBe(true);
   });
 
   it(`gives up after ${MAX_REDIRECTS} redirects`, async () => {

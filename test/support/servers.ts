@@ -185,6 +185,8 @@ export interface DnsReply {
   readonly garbage?: boolean;
   /** Answer over TCP with bytes that are not a DNS message. */
   readonly garbageOverTcp?: boolean;
+  /** Over TCP, write the answer a byte at a time. */
+  readonly tcpInPieces?: boolean;
 }
 
 export interface DnsQuery {
@@ -217,6 +219,21 @@ function responseTo(query: dnsPacket.DecodedPacket, reply: DnsReply, truncated: 
   });
 }
 
+/** A DNS message over TCP: its 2-byte length, then the message. */
+function framed(message: Buffer): Buffer {
+  const length = Buffer.alloc(2);
+  length.writeUInt16BE(message.length);
+  return Buffer.concat([length, message]);
+}
+
+/** Writes `bytes` one at a time, each after the last was flushed, so the peer reads them in pieces. */
+function writeInPieces(socket: Socket, bytes: Buffer, at = 0): void {
+  if (at >= bytes.length || socket.destroyed) return;
+  socket.write(bytes.subarray(at, at + 1), () =>
+    setImmediate(() => writeInPieces(socket, bytes, at + 1)),
+  );
+}
+
 /** A DNS server on UDP and TCP of one port; `answer` decides the reply to each question. */
 export async function startDnsServer(
   answer: (question: dnsPacket.Question) => DnsReply,
@@ -246,13 +263,18 @@ export async function startDnsServer(
         buffered = buffered.subarray(2 + message.length);
         const understood = understand(message, 'tcp');
         if (understood === undefined || understood.reply.silent) continue;
+        const { query, reply } = understood;
         const body =
-          understood.reply.garbage || understood.reply.garbageOverTcp
+          reply.garbage || reply.garbageOverTcp
             ? Buffer.from('garbage')
-            : responseTo(understood.query, understood.reply, false);
-        const length = Buffer.alloc(2);
-        length.writeUInt16BE(body.length);
-        socket.write(Buffer.concat([length, body]));
+            : responseTo(query, reply, false);
+        // A wrong id first, as over UDP: in the same write, so the two share a chunk.
+        const wrong = reply.wrongIdFirst
+          ? [framed(responseTo({ ...query, id: ((query.id ?? 0) + 1) & 0xffff }, {}, false))]
+          : [];
+        const bytes = Buffer.concat([...wrong, framed(body)]);
+        if (reply.tcpInPieces) writeInPieces(socket, bytes);
+        else socket.write(bytes);
       }
     });
   });
