@@ -406,7 +406,7 @@ export const checkSchema = z.discriminatedUnion(
               .regex(/^[^\r\n\0]*$/, { error: 'a header value may not contain a line break' })
               .regex(/^[\t\r\n\0\x20-\x7e\x80-\xff]*$/, {
                 // Line breaks have their own message above.
-                error: 'a header value may hold only tabs and printable Latin-1 characters',
+                error: 'a header value may hold only tabs, printable ASCII and U+0080 to U+00FF',
               }),
           )
           .default({})

@@ -338,7 +338,7 @@ describe('loadYamlConfig rejections', () => {
     ]);
     for (const value of ['price \u20ac', 'a\\x01', 'a\\x7f']) {
       expect(messages(value)).toEqual([
-        'services[0].checks[0].headers.X-A:7: a header value may hold only tabs and printable Latin-1 characters',
+        'services[0].checks[0].headers.X-A:7: a header value may hold only tabs, printable ASCII and U+0080 to U+00FF',
       ]);
     }
     expect(loadYamlConfig(withHeader('caf\u00e9\\tv ~'), 'c.yaml').ok).toBe(true);
