@@ -219,6 +219,11 @@ function responseTo(query: dnsPacket.DecodedPacket, reply: DnsReply, truncated: 
   });
 }
 
+/** A REFUSED answer to `query` under another query id, which the client must ignore. */
+function wrongIdAnswer(query: dnsPacket.DecodedPacket): Buffer {
+  return responseTo({ ...query, id: ((query.id ?? 0) + 1) & 0xffff }, { rcode: 'REFUSED' }, false);
+}
+
 /** A DNS message over TCP: its 2-byte length, then the message. */
 function framed(message: Buffer): Buffer {
   const length = Buffer.alloc(2);
@@ -269,9 +274,7 @@ export async function startDnsServer(
             ? Buffer.from('garbage')
             : responseTo(query, reply, false);
         // A wrong id first, as over UDP: in the same write, so the two share a chunk.
-        const wrong = reply.wrongIdFirst
-          ? [framed(responseTo({ ...query, id: ((query.id ?? 0) + 1) & 0xffff }, {}, false))]
-          : [];
+        const wrong = reply.wrongIdFirst ? [framed(wrongIdAnswer(query))] : [];
         const bytes = Buffer.concat([...wrong, framed(body)]);
         if (reply.tcpInPieces) writeInPieces(socket, bytes);
         else socket.write(bytes);
@@ -293,9 +296,7 @@ export async function startDnsServer(
       return;
     }
     if (reply.wrongIdFirst) {
-      send(
-        responseTo({ ...query, id: ((query.id ?? 0) + 1) & 0xffff }, { rcode: 'REFUSED' }, false),
-      );
+      send(wrongIdAnswer(query));
     }
     send(responseTo(query, reply, reply.truncateUdp === true));
   };
